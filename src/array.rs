@@ -496,26 +496,7 @@ impl<T: ShmSafe> ArrayWriter<T> {
     where
         T: Send,
     {
-        let records: &mut [T] = self;
-        let threads = threads.clamp(1, records.len().max(1));
-        let chunk = records.len().div_ceil(threads).max(1);
-        std::thread::scope(|scope| {
-            let f = &f;
-            let mut chunks = records.chunks_mut(chunk).enumerate();
-            let first = chunks.next();
-            for (c, slots) in chunks {
-                scope.spawn(move || {
-                    for (i, slot) in slots.iter_mut().enumerate() {
-                        set(slot, f(c * chunk + i));
-                    }
-                });
-            }
-            if let Some((_, slots)) = first {
-                for (i, slot) in slots.iter_mut().enumerate() {
-                    set(slot, f(i));
-                }
-            }
-        });
+        fill_parallel(self, threads, f);
     }
 
     /// The segment's name. Opening it fails with [`Error::NotReady`] until
@@ -533,6 +514,43 @@ impl<T: ShmSafe> ArrayWriter<T> {
         state.store(READY, Ordering::Release);
         self.array
     }
+}
+
+/// Sets `records[i] = f(i)` for every `i` using `threads` threads (at least one), each writing
+/// one contiguous chunk in place; the calling thread takes the first chunk.
+///
+/// This is how [`ArrayWriter::fill_parallel`] fills a segment. It is public so that a `Vec` can
+/// be filled exactly the same way when the two are compared.
+///
+/// ```
+/// let mut v = vec![0_u64; 10];
+/// shmsafe::fill_parallel(&mut v, 3, |i| i as u64 * 2);
+/// assert_eq!(v[9], 18);
+/// ```
+pub fn fill_parallel<T: ShmSafe + Send>(
+    records: &mut [T],
+    threads: usize,
+    f: impl Fn(usize) -> T + Sync,
+) {
+    let threads = threads.clamp(1, records.len().max(1));
+    let chunk = records.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let mut chunks = records.chunks_mut(chunk).enumerate();
+        let first = chunks.next();
+        for (c, slots) in chunks {
+            scope.spawn(move || {
+                for (i, slot) in slots.iter_mut().enumerate() {
+                    set(slot, f(c * chunk + i));
+                }
+            });
+        }
+        if let Some((_, slots)) = first {
+            for (i, slot) in slots.iter_mut().enumerate() {
+                set(slot, f(i));
+            }
+        }
+    });
 }
 
 /// Stores `value` without running `Drop` on the zeroed record it replaces (records are plain

@@ -29,6 +29,59 @@ pub fn slice_as_bytes<T: Immutable>(values: &[T]) -> &[u8] {
     unsafe { core::slice::from_raw_parts(values.as_ptr().cast::<u8>(), size_of_val(values)) }
 }
 
+/// The bytes of a slice of values, writable: any bytes written there read back as valid
+/// values, since every bit pattern of a `ShmSafe` type is valid.
+///
+/// ```
+/// let mut words = [0_u32; 2];
+/// shmsafe::slice_as_bytes_mut(&mut words).fill(0xff);
+/// assert_eq!(words, [u32::MAX; 2]);
+/// ```
+pub fn slice_as_bytes_mut<T: Immutable>(values: &mut [T]) -> &mut [u8] {
+    // SAFETY: as in `slice_as_bytes`: every byte is initialised and part of a value. The bytes
+    // are borrowed uniquely through `&mut`, and any bytes written to them form valid values of
+    // `T` (every bit pattern is valid), so the values stay valid.
+    unsafe {
+        core::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<u8>(), size_of_val(values))
+    }
+}
+
+/// A value whose bytes are all zero: valid for every `ShmSafe` type.
+///
+/// ```
+/// let zero: [f64; 3] = shmsafe::zeroed();
+/// assert_eq!(zero, [0.0; 3]);
+/// ```
+pub fn zeroed<T: ShmSafe>() -> T {
+    // SAFETY: every bit pattern of a `ShmSafe` type is a valid value, all zeros included.
+    unsafe { MaybeUninit::zeroed().assume_init() }
+}
+
+/// A `Vec` of `len` zeroed values, allocated zeroed (`calloc`): for a large vector the OS
+/// provides zero pages lazily, so the values cost nothing until written. Useful to read records
+/// into, through [`slice_as_bytes_mut`].
+///
+/// # Panics
+///
+/// If `len` values of `T` exceed `isize::MAX` bytes, and aborts if the allocation fails, as
+/// `Vec::with_capacity` does.
+pub fn zeroed_vec<T: ShmSafe>(len: usize) -> Vec<T> {
+    let layout = std::alloc::Layout::array::<T>(len).expect("the vector is too large");
+    if layout.size() == 0 {
+        let mut v = Vec::new();
+        v.resize_with(len, zeroed);
+        return v;
+    }
+    // SAFETY: `layout` has a non-zero size.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    // SAFETY: `ptr` was allocated by the global allocator with the layout of `[T; len]`, so
+    // with `T`'s alignment and capacity `len`; its `len` values are zeroed, which is a valid `T`.
+    unsafe { Vec::from_raw_parts(ptr.cast::<T>(), len, len) }
+}
+
 /// Borrows bytes as a value.
 ///
 /// # Errors
@@ -162,6 +215,15 @@ mod tests {
         assert!(matches!(err, Error::Misaligned { align: 8, .. }), "{err}");
         // Copying does not care about alignment.
         assert_eq!(read_from_bytes::<u64>(&bytes[1..9]).unwrap(), 0);
+    }
+
+    #[test]
+    fn zeroed_vectors_are_zero_and_writable_as_bytes() {
+        let mut v: Vec<[u16; 3]> = zeroed_vec(1000);
+        assert!(v.iter().all(|x| *x == [0; 3]));
+        slice_as_bytes_mut(&mut v)[..2].copy_from_slice(&7_u16.to_ne_bytes());
+        assert_eq!(v[0], [7, 0, 0]);
+        assert_eq!(zeroed_vec::<()>(3).len(), 3);
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub mod layout;
 mod safe;
 mod segment;
 
-#[cfg(feature = "proptest")]
+#[cfg(any(feature = "proptest", test))]
 pub mod arbitrary;
 
 #[doc(hidden)]
@@ -61,8 +61,11 @@ pub mod __private {
 }
 mod private;
 
-pub use array::{ArrayWriter, SharedArray};
-pub use bytes::{as_bytes, read_from_bytes, ref_from_bytes, slice_as_bytes, slice_from_bytes};
+pub use array::{ArrayWriter, SharedArray, fill_parallel};
+pub use bytes::{
+    as_bytes, read_from_bytes, ref_from_bytes, slice_as_bytes, slice_as_bytes_mut, slice_from_bytes,
+    zeroed, zeroed_vec,
+};
 pub use error::Error;
 pub use fixed_str::FixedStr;
 pub use layout::{Field, Kind, Layout};
