@@ -656,7 +656,10 @@ mod tests {
             let mut w = SharedArray::<u32>::writer(37).unwrap();
             w.fill_parallel(threads, |i| i as u32 * 3);
             let a = w.publish();
-            assert!(a.iter().enumerate().all(|(i, &v)| v == i as u32 * 3), "{threads}");
+            assert!(
+                a.iter().enumerate().all(|(i, &v)| v == i as u32 * 3),
+                "{threads}"
+            );
         }
     }
 
@@ -665,7 +668,9 @@ mod tests {
         let w = SharedArray::<u64>::writer(10).unwrap();
         // SAFETY: nothing writes to the segment's records while it is open.
         let err = unsafe { SharedArray::<u64>::open(w.name()) }.unwrap_err();
-        assert!(matches!(err, Error::NotReady { creator_pid, .. } if creator_pid == std::process::id()));
+        assert!(
+            matches!(err, Error::NotReady { creator_pid, .. } if creator_pid == std::process::id())
+        );
         let name = w.name().to_owned();
         drop(w);
         // SAFETY: as above.

@@ -192,19 +192,36 @@ mod tests {
         let back: &[f64] = slice_from_bytes(bytes).unwrap();
         assert_eq!(back[0], 1.5);
         assert!(back[1].is_nan());
-        assert_eq!(read_from_bytes::<f64>(&bytes[16..]).unwrap().to_bits(), (-0.0_f64).to_bits());
+        assert_eq!(
+            read_from_bytes::<f64>(&bytes[16..]).unwrap().to_bits(),
+            (-0.0_f64).to_bits()
+        );
     }
 
     #[test]
     fn wrong_length_says_both_numbers() {
         let err = ref_from_bytes::<u32>(&[0; 3]).unwrap_err();
-        assert!(matches!(err, Error::WrongByteLength { expected: 4, found: 3, .. }));
+        assert!(matches!(
+            err,
+            Error::WrongByteLength {
+                expected: 4,
+                found: 3,
+                ..
+            }
+        ));
         assert_eq!(
             err.to_string(),
             "3 bytes cannot be read as `u32`: expected 4 bytes; pass a slice of exactly that length"
         );
         let err = slice_from_bytes::<u32>(&[0; 10]).unwrap_err();
-        assert!(matches!(err, Error::WrongByteLength { expected: 8, found: 10, .. }));
+        assert!(matches!(
+            err,
+            Error::WrongByteLength {
+                expected: 8,
+                found: 10,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -216,7 +216,10 @@ mod tests {
     #[test]
     fn seed_strings_fit_in_six_bytes() {
         assert_eq!(FixedStr::<6>::try_from("string").unwrap(), "string");
-        assert_eq!(FixedStr::<6>::try_from("abc").unwrap().as_raw(), b"abc\0\0\0");
+        assert_eq!(
+            FixedStr::<6>::try_from("abc").unwrap().as_raw(),
+            b"abc\0\0\0"
+        );
     }
 
     #[test]

@@ -478,7 +478,8 @@ mod tests {
                 Field::new("none", 24, 0, Kind::Empty),
             ],
         );
-        let inner = r#"{"names": ["a", "b"], "formats": ["<f4", "S4"], "offsets": [0, 4], "itemsize": 8}"#;
+        let inner =
+            r#"{"names": ["a", "b"], "formats": ["<f4", "S4"], "offsets": [0, 4], "itemsize": 8}"#;
         assert_eq!(
             OUTER.numpy_dtype(),
             format!(

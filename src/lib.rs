@@ -63,8 +63,8 @@ mod private;
 
 pub use array::{ArrayWriter, SharedArray, fill_parallel};
 pub use bytes::{
-    as_bytes, read_from_bytes, ref_from_bytes, slice_as_bytes, slice_as_bytes_mut, slice_from_bytes,
-    zeroed, zeroed_vec,
+    as_bytes, read_from_bytes, ref_from_bytes, slice_as_bytes, slice_as_bytes_mut,
+    slice_from_bytes, zeroed, zeroed_vec,
 };
 pub use error::Error;
 pub use fixed_str::FixedStr;

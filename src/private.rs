@@ -126,7 +126,12 @@ mod tests {
 
     #[test]
     fn messages_name_both_fields_and_the_gap() {
-        let m = Message::new().str("`R` has ").num(7).str(" bytes").num(0).num(12345);
+        let m = Message::new()
+            .str("`R` has ")
+            .num(7)
+            .str(" bytes")
+            .num(0)
+            .num(12345);
         assert_eq!(m.as_str(), "`R` has 7 bytes012345");
         let err = std::panic::catch_unwind(|| check_gap("R", "a", "b", 1, 8)).unwrap_err();
         let msg = err.downcast_ref::<String>().unwrap();

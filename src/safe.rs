@@ -112,8 +112,16 @@ mod sealed {
             is a data race; copy the value out with `shmsafe::read_from_bytes`, or read the \
             fields through their atomic `load` methods"
 )]
-pub trait Immutable: ShmSafe<Mutability = Frozen> {}
-impl<T: ShmSafe<Mutability = Frozen>> Immutable for T {}
+///
+/// # Safety
+///
+/// Implemented by this crate only, for exactly the `ShmSafe` types with
+/// `Mutability = Frozen`; an implementation for any other type would let its bytes be read
+/// while an atomic in it changes.
+pub unsafe trait Immutable: ShmSafe {}
+// SAFETY: `Mutability = Frozen` is the `ShmSafe` promise that the type has no atomics or other
+// interior mutability.
+unsafe impl<T: ShmSafe<Mutability = Frozen>> Immutable for T {}
 
 macro_rules! impl_scalar {
     ($($t:ty => $kind:expr),* $(,)?) => {$(

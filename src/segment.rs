@@ -33,7 +33,11 @@ impl Segment {
         check_free_space(size)?;
         loop {
             let name = random_name()?;
-            match ShmemConf::new().os_id(format!("/{name}")).size(size).create() {
+            match ShmemConf::new()
+                .os_id(format!("/{name}"))
+                .size(size)
+                .create()
+            {
                 Ok(shmem) => return Ok(Segment { shmem, name }),
                 // Two random 64-bit names collided: try another.
                 Err(ShmemError::MappingIdExists) => continue,
@@ -68,9 +72,7 @@ impl Segment {
         if access == Access::ReadOnly {
             // SAFETY: the range is exactly the mapping `shmem` owns, page-aligned at its start;
             // no reference into it exists yet, so dropping write permission breaks nothing.
-            let rc = unsafe {
-                libc::mprotect(shmem.as_ptr().cast(), shmem.len(), libc::PROT_READ)
-            };
+            let rc = unsafe { libc::mprotect(shmem.as_ptr().cast(), shmem.len(), libc::PROT_READ) };
             if rc != 0 {
                 return Err(Error::Os {
                     operation: "making read-only the mapping",

@@ -51,7 +51,8 @@ fn display(ty: &Type) -> String {
         .replace(" )", ")")
 }
 
-const POINTER: &str = "is an address in this process's memory, which means nothing in another process";
+const POINTER: &str =
+    "is an address in this process's memory, which means nothing in another process";
 const HEAP: &str = "owns memory on this process's heap through a pointer, and another process \
                     would read an address that means nothing there";
 
@@ -66,7 +67,13 @@ fn visit(ty: &Type, report: &mut dyn FnMut(&Type, Refusal)) {
             } else {
                 "the value itself, or an integer index into another `SharedArray`".to_string()
             };
-            report(ty, Refusal { why: POINTER, instead });
+            report(
+                ty,
+                Refusal {
+                    why: POINTER,
+                    instead,
+                },
+            );
         }
         Type::Ptr(_) => report(
             ty,
@@ -149,9 +156,10 @@ fn refuse_path(path: &TypePath) -> Option<Refusal> {
     let elem = first_arg(path).unwrap_or_else(|| "T".into());
     let refusal = |why: &'static str, instead: String| Some(Refusal { why, instead });
     match name.as_str() {
-        "String" | "CString" | "OsString" | "PathBuf" | "Cow" => {
-            refusal(HEAP, "`FixedStr<N>` (text in N bytes, truncated explicitly)".into())
-        }
+        "String" | "CString" | "OsString" | "PathBuf" | "Cow" => refusal(
+            HEAP,
+            "`FixedStr<N>` (text in N bytes, truncated explicitly)".into(),
+        ),
         "str" | "CStr" | "OsStr" | "Path" => refusal(
             "has no fixed size, and is only ever reached through a pointer",
             "`FixedStr<N>` (text in N bytes, truncated explicitly)".into(),
@@ -202,12 +210,12 @@ fn refuse_path(path: &TypePath) -> Option<Refusal> {
         "usize" => refusal(
             "is 4 bytes on 32-bit targets and 8 on 64-bit ones, so two processes could \
              disagree on the layout",
-            "`u64` (or `u32`), whose width is fixed".into(),
+            "`u64` (or `u32` if its range is enough)".into(),
         ),
         "isize" => refusal(
             "is 4 bytes on 32-bit targets and 8 on 64-bit ones, so two processes could \
              disagree on the layout",
-            "`i64` (or `i32`), whose width is fixed".into(),
+            "`i64` (or `i32` if its range is enough)".into(),
         ),
         "AtomicUsize" => refusal(
             "has a width that depends on the target, so two processes could disagree on the \
@@ -223,7 +231,10 @@ fn refuse_path(path: &TypePath) -> Option<Refusal> {
             "has only two valid bit patterns, and another process may write any byte",
             "`AtomicU8` (0 or 1)".into(),
         ),
-        "AtomicPtr" => refusal(POINTER, "an `AtomicU64` index into another `SharedArray`".into()),
+        "AtomicPtr" => refusal(
+            POINTER,
+            "an `AtomicU64` index into another `SharedArray`".into(),
+        ),
         "Cell" | "RefCell" | "UnsafeCell" | "OnceCell" | "SyncUnsafeCell" | "OnceLock"
         | "LazyCell" | "LazyLock" => refusal(
             "allows mutation through a shared reference without synchronisation, which races \

@@ -2,9 +2,10 @@
 //! and the compile-time padding checks. Everything lives inside `const _: () = { ... };` and
 //! names the crate as `::shmsafe` and the core library as `::core`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
-use syn::{DeriveInput, Generics, Type, WherePredicate};
+use syn::visit_mut::VisitMut;
+use syn::{DeriveInput, Generics, Lifetime, Type, WherePredicate};
 
 use crate::ast::{Field, Record};
 use crate::check;
@@ -16,7 +17,11 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         return to_compile_errors(cx);
     };
     // Every field is checked, so that several bad fields are all reported at once.
-    let passed: Vec<bool> = record.fields.iter().map(|f| check::field(f, &mut cx)).collect();
+    let passed: Vec<bool> = record
+        .fields
+        .iter()
+        .map(|f| check::field(f, &mut cx))
+        .collect();
     match cx.finish() {
         Ok(()) if record.repr.is_some() => expand(&record),
         Ok(()) => unreachable!("a missing repr is reported"),
@@ -29,7 +34,14 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                 .zip(&passed)
                 .filter_map(|(f, ok)| ok.then_some(f))
                 .collect();
-            let bounds = good.iter().map(|f| bound(f));
+            let bounds = good
+                .iter()
+                .filter(|f| mentions_generics(f.ty, record.generics))
+                .map(|f| bound(f));
+            let uses = good.iter().map(|f| {
+                let ty = f.ty;
+                quote_spanned!(f.span()=> let _ = <#ty as ::shmsafe::ShmSafe>::KIND;)
+            });
             let (impl_generics, _, where_clause) = record.generics.split_for_impl();
             let predicates = where_clause.map(|w| &w.predicates);
             let errors = errors.to_compile_error();
@@ -41,7 +53,9 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                     where
                         #predicates
                         #(#bounds,)*
-                    {}
+                    {
+                        #(#uses)*
+                    }
                 };
             }
         }
@@ -71,12 +85,27 @@ fn expand(record: &Record) -> TokenStream {
     let mut predicates: Vec<WherePredicate> = where_clause
         .map(|w| w.predicates.iter().cloned().collect())
         .unwrap_or_default();
-    predicates.extend(record.fields.iter().map(bound));
+    // A bound on a concrete field type would be checked as a "trivial bound", with a note about
+    // an unstable feature; the uses of `<FieldType as ShmSafe>` below, spanned on the field,
+    // report a concrete type that is not `ShmSafe` just as well.
+    predicates.extend(
+        record
+            .fields
+            .iter()
+            .filter(|f| mentions_generics(f.ty, record.generics))
+            .map(bound),
+    );
 
-    let mutability = record.fields.iter().fold(quote!(::shmsafe::Frozen), |acc, f| {
-        let ty = f.ty;
-        quote!(<#acc as ::shmsafe::Mutability>::Or<<#ty as ::shmsafe::ShmSafe>::Mutability>)
-    });
+    let mutability = record
+        .fields
+        .iter()
+        .fold(quote!(::shmsafe::Frozen), |acc, f| {
+            let ty = f.ty;
+            // Only the field's own projection is spanned on the field: a field that is not
+            // `ShmSafe` is reported there, and once more at the derive, not at its neighbours.
+            let field = quote_spanned!(f.span()=> <#ty as ::shmsafe::ShmSafe>::Mutability);
+            quote!(<#acc as ::shmsafe::Mutability>::Or<#field>)
+        });
 
     let fields = record.fields.iter().map(|f| {
         let ty = f.ty;
@@ -92,7 +121,22 @@ fn expand(record: &Record) -> TokenStream {
         }
     });
 
-    let padding = padding_checks(record, &this);
+    let padding = if generic {
+        padding_checks(record, &this, |ty| ty.clone())
+    } else {
+        // Item-level checks cannot name the struct's lifetimes: use `'static` for each.
+        let statics = record.generics.lifetimes().map(|_| quote!('static));
+        let this_static = if record.generics.lifetimes().next().is_some() {
+            quote!(#ident<#(#statics),*>)
+        } else {
+            quote!(#ident)
+        };
+        padding_checks(record, &this_static, |ty| {
+            let mut ty = ty.clone();
+            StaticLifetimes(record.generics).visit_type_mut(&mut ty);
+            ty
+        })
+    };
     // A generic record's sizes are known only once it is used with concrete types, so its
     // padding is checked when its `KIND` is evaluated (by every `shmsafe` API that takes it).
     // A concrete record is checked where it is defined.
@@ -131,17 +175,54 @@ fn expand(record: &Record) -> TokenStream {
     }
 }
 
+/// Whether `ty` names one of the struct's type, const or lifetime parameters.
+fn mentions_generics(ty: &Type, generics: &Generics) -> bool {
+    fn walk(tokens: TokenStream, generics: &Generics) -> bool {
+        let mut tokens = tokens.into_iter().peekable();
+        while let Some(token) = tokens.next() {
+            match token {
+                TokenTree::Ident(ident) => {
+                    if generics.type_params().any(|p| p.ident == ident)
+                        || generics.const_params().any(|p| p.ident == ident)
+                    {
+                        return true;
+                    }
+                }
+                TokenTree::Punct(p) if p.as_char() == '\'' => {
+                    if let Some(TokenTree::Ident(name)) = tokens.peek() {
+                        if generics.lifetimes().any(|l| l.lifetime.ident == *name) {
+                            return true;
+                        }
+                    }
+                }
+                TokenTree::Group(group) => {
+                    if walk(group.stream(), generics) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+    walk(quote!(#ty), generics)
+}
+
 fn has_type_or_const_params(generics: &Generics) -> bool {
     generics.type_params().next().is_some() || generics.const_params().next().is_some()
 }
 
 /// One check per pair of neighbouring fields, and one after the last field, each spanned on the
 /// field after the gap (the last field for trailing padding).
-fn padding_checks(record: &Record, this: &TokenStream) -> Vec<TokenStream> {
+fn padding_checks(
+    record: &Record,
+    this: &TokenStream,
+    field_type: impl Fn(&Type) -> Type,
+) -> Vec<TokenStream> {
     let name = record.ident.to_string();
     let end = |f: &Field| {
         let member = &f.member;
-        let ty: &Type = f.ty;
+        let ty = field_type(f.ty);
         quote! {
             ::shmsafe::__private::offset_of!(#this, #member)
                 + ::shmsafe::__private::size_of::<#ty>()
@@ -176,4 +257,16 @@ fn padding_checks(record: &Record, this: &TokenStream) -> Vec<TokenStream> {
         });
     }
     checks
+}
+
+/// Replaces the struct's own lifetime parameters with `'static`, so that a field type can be
+/// named outside the struct's generics.
+struct StaticLifetimes<'a>(&'a Generics);
+
+impl VisitMut for StaticLifetimes<'_> {
+    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+        if self.0.lifetimes().any(|l| l.lifetime == *lifetime) {
+            *lifetime = Lifetime::new("'static", lifetime.span());
+        }
+    }
 }

@@ -1,0 +1,10 @@
+use shmsafe::ShmSafe;
+
+#[derive(ShmSafe)]
+#[repr(C, packed)]
+struct Row {
+    flag: u8,
+    val: f64,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use shmsafe::ShmSafe;
+
+#[derive(ShmSafe)]
+#[repr(C)]
+union Value {
+    int: u64,
+    float: f64,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use shmsafe::ShmSafe;
+
+#[derive(ShmSafe)]
+#[repr(C)]
+struct Series {
+    start: i64,
+    samples: Vec<f32>,
+}
+
+fn main() {}

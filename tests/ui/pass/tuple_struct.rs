@@ -1,0 +1,12 @@
+use shmsafe::{Kind, ShmSafe};
+
+#[derive(ShmSafe)]
+#[repr(C)]
+struct Point(f64, f64, i64);
+
+fn main() {
+    let Kind::Record(layout) = Point::KIND else { panic!("a record") };
+    let names: Vec<_> = layout.fields().iter().map(|f| f.name()).collect();
+    assert_eq!(names, ["0", "1", "2"]);
+    assert_eq!(layout.fields()[2].offset(), 16);
+}
