@@ -1,0 +1,187 @@
+//! The worker role: this same program, started by the experiment with `__worker` as its first
+//! argument. It gets the records (opens the segment, or reads the copy from stdin), scans them,
+//! measures itself and prints its one-line report.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::AsFd;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde::{Deserialize, Serialize};
+use shmsafe::SharedArray;
+
+use crate::{Fault, Row, nansum};
+
+/// The first argument that selects the worker role.
+pub const ROLE: &str = "__worker";
+
+/// The worker's one line of JSON on stdout: the contract with the parent, which the Python worker
+/// follows too (see the example's documentation).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct WorkerReport {
+    /// The worker's index.
+    pub worker: usize,
+    /// The sum of `val`, NaNs skipped.
+    pub nansum: f64,
+    /// Seconds to open the segment or receive the copy.
+    pub attach_s: f64,
+    /// Seconds to compute the nansum.
+    pub scan_s: f64,
+    /// `Private_Clean + Private_Dirty`, bytes.
+    pub private_bytes: u64,
+    /// `Pss`, bytes.
+    pub pss_bytes: u64,
+    /// `Rss`, bytes.
+    pub rss_bytes: u64,
+}
+
+/// The worker role's command line (the parent writes it; people do not).
+#[derive(Parser, Debug)]
+#[command(
+    name = "experiment __worker",
+    about = "A worker of the experiment, started by it."
+)]
+enum WorkerCli {
+    /// Open the `SharedArray` NAME and scan it.
+    Shm {
+        #[arg(long)]
+        index: usize,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        fault: Option<Fault>,
+    },
+    /// Read ROWS records from stdin into a `Vec` and scan it.
+    Copy {
+        #[arg(long)]
+        index: usize,
+        #[arg(long)]
+        rows: usize,
+        #[arg(long)]
+        fault: Option<Fault>,
+    },
+}
+
+/// Runs the worker role and exits: the report on stdout, or an error on stderr.
+pub fn main() -> ExitCode {
+    let cli = WorkerCli::parse_from(std::env::args_os().skip(1));
+    let (index, fault) = match &cli {
+        WorkerCli::Shm { index, fault, .. } | WorkerCli::Copy { index, fault, .. } => {
+            (*index, *fault)
+        }
+    };
+    match work(cli) {
+        Ok(mut report) => {
+            match fault {
+                Some(Fault::Crash) => std::process::abort(),
+                Some(Fault::Hang) => loop {
+                    std::thread::sleep(Duration::from_secs(3600));
+                },
+                Some(Fault::Wrong) => report.nansum += 1.0,
+                None => {}
+            }
+            let line = serde_json::to_string(&report).expect("a report is plain numbers");
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("worker {index}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn work(cli: WorkerCli) -> Result<WorkerReport, String> {
+    let started = Instant::now();
+    match cli {
+        WorkerCli::Shm { index, name, .. } => {
+            // ANCHOR: open
+            // SAFETY: the parent published the array before starting us and never writes to it
+            // again; it removes the name only after every worker has finished or been killed.
+            let rows = unsafe { SharedArray::<Row>::open(&name) }.map_err(|e| e.to_string())?;
+            let attach = started.elapsed();
+            let scan_start = Instant::now();
+            let sum = nansum(&rows);
+            let scan = scan_start.elapsed();
+            // ANCHOR_END: open
+            // Measured while the records are still mapped.
+            report(index, sum, attach, scan)
+        }
+        WorkerCli::Copy { index, rows, .. } => {
+            // ANCHOR: receive
+            let mut records: Vec<Row> = shmsafe::zeroed_vec(rows);
+            let stdin = io::stdin().as_fd().try_clone_to_owned();
+            let mut input = File::from(stdin.map_err(|e| format!("cannot use stdin: {e}"))?);
+            input
+                .read_exact(shmsafe::slice_as_bytes_mut(&mut records))
+                .map_err(|e| {
+                    format!(
+                        "reading {rows} records ({} bytes) from the parent failed: {e}",
+                        rows * size_of::<Row>()
+                    )
+                })?;
+            let attach = started.elapsed();
+            let scan_start = Instant::now();
+            let sum = nansum(&records);
+            let scan = scan_start.elapsed();
+            // ANCHOR_END: receive
+            report(index, sum, attach, scan)
+        }
+    }
+}
+
+fn report(
+    worker: usize,
+    nansum: f64,
+    attach: Duration,
+    scan: Duration,
+) -> Result<WorkerReport, String> {
+    let memory = Memory::of_this_process()?;
+    Ok(WorkerReport {
+        worker,
+        nansum,
+        attach_s: attach.as_secs_f64(),
+        scan_s: scan.as_secs_f64(),
+        private_bytes: memory.private_bytes,
+        pss_bytes: memory.pss_bytes,
+        rss_bytes: memory.rss_bytes,
+    })
+}
+
+/// A process's memory as the kernel counts it, from `/proc/self/smaps_rollup`.
+#[derive(Serialize, Clone, Copy, Debug, PartialEq)]
+pub struct Memory {
+    /// Pages mapped by this process only: `Private_Clean + Private_Dirty` (the USS).
+    pub private_bytes: u64,
+    /// Each resident page divided by the number of processes mapping it.
+    pub pss_bytes: u64,
+    /// Every resident page.
+    pub rss_bytes: u64,
+}
+
+impl Memory {
+    /// Reads this process's `/proc/self/smaps_rollup`.
+    pub fn of_this_process() -> Result<Memory, String> {
+        let rollup = procfs::process::Process::myself()
+            .and_then(|me| me.smaps_rollup())
+            .map_err(|e| format!("cannot read /proc/self/smaps_rollup: {e}"))?;
+        let map = rollup
+            .memory_map_rollup
+            .0
+            .first()
+            .map(|m| &m.extension.map)
+            .ok_or("/proc/self/smaps_rollup is empty")?;
+        let get = |key: &str| {
+            map.get(key)
+                .copied()
+                .ok_or_else(|| format!("/proc/self/smaps_rollup has no `{key}` line"))
+        };
+        Ok(Memory {
+            private_bytes: get("Private_Clean")? + get("Private_Dirty")?,
+            pss_bytes: get("Pss")?,
+            rss_bytes: get("Rss")?,
+        })
+    }
+}
