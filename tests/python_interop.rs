@@ -608,9 +608,15 @@ fn numpy_builds_every_kind_of_dtype() {
         &serde_json::to_string(&descriptions).unwrap(),
     ]);
     let sizes = json_stdout(&out, "numpy_dtype");
+    let sizes = sizes.as_array().expect("a list");
+    assert_eq!(
+        sizes.len(),
+        kinds.len(),
+        "numpy answered for other kinds: {sizes:?}"
+    );
     let wrong: Vec<String> = kinds
         .iter()
-        .zip(sizes.as_array().expect("a list"))
+        .zip(sizes)
         .filter(|((_, _, size), got)| *got != &json!(size))
         .map(|((t, d, size), got)| format!("{t}: {d} -> numpy {got}, Rust {size} bytes"))
         .collect();
@@ -733,6 +739,7 @@ fn worker_errors_say_what_to_do() {
 
 /// The pitfall the attach module avoids is real: a plain `SharedMemory(name)` attach registers
 /// the segment with Python's resource tracker, which unlinks it when the process exits.
+// ANCHOR: pitfall
 #[test]
 fn a_plain_shared_memory_attach_unlinks_the_rust_segment() {
     let array = SharedArray::from_fn(10, |i| i as u64).unwrap();
@@ -760,6 +767,7 @@ fn a_plain_shared_memory_attach_unlinks_the_rust_segment() {
     );
     // The creator's mapping is unaffected: only the name is gone.
     assert_eq!(array.iter().sum::<u64>(), 45);
+    // ANCHOR_END: pitfall
     let name = array.name().to_owned();
     drop(array);
     assert_removed(&BTreeSet::from([name]));
