@@ -113,7 +113,8 @@ fn panel(
         .margin(12)
         .x_label_area_size(45)
         .y_label_area_size(65)
-        .build_cartesian_2d((0..n).into_segmented(), 0.0..top * 1.45)?;
+        // `0..last` holds `last + 1` segments; one bar still gets a range of two.
+        .build_cartesian_2d((0..(n - 1).max(1)).into_segmented(), 0.0..top * 1.45)?;
     let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
     chart
         .configure_mesh()

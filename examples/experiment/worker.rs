@@ -23,7 +23,9 @@ pub const ROLE: &str = "__worker";
 pub struct WorkerReport {
     /// The worker's index.
     pub worker: usize,
-    /// The sum of `val`, NaNs skipped.
+    /// The sum of `val`, NaNs skipped (`null` in JSON when it is not finite, as the Python worker
+    /// writes it).
+    #[serde(deserialize_with = "null_as_nan")]
     pub nansum: f64,
     /// Seconds to open the segment or receive the copy.
     pub attach_s: f64,
@@ -35,6 +37,10 @@ pub struct WorkerReport {
     pub pss_bytes: u64,
     /// `Rss`, bytes.
     pub rss_bytes: u64,
+}
+
+fn null_as_nan<'de, D: serde::Deserializer<'de>>(value: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(value)?.unwrap_or(f64::NAN))
 }
 
 /// The worker role's command line (the parent writes it; people do not).
@@ -67,25 +73,9 @@ enum WorkerCli {
 /// Runs the worker role and exits: the report on stdout, or an error on stderr.
 pub fn main() -> ExitCode {
     let cli = WorkerCli::parse_from(std::env::args_os().skip(1));
-    let (index, fault) = match &cli {
-        WorkerCli::Shm { index, fault, .. } | WorkerCli::Copy { index, fault, .. } => {
-            (*index, *fault)
-        }
-    };
+    let (WorkerCli::Shm { index, .. } | WorkerCli::Copy { index, .. }) = cli;
     match work(cli) {
-        Ok(mut report) => {
-            match fault {
-                Some(Fault::Crash) => std::process::abort(),
-                Some(Fault::Hang) => loop {
-                    std::thread::sleep(Duration::from_secs(3600));
-                },
-                Some(Fault::Wrong) => report.nansum += 1.0,
-                None => {}
-            }
-            let line = serde_json::to_string(&report).expect("a report is plain numbers");
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("worker {index}: {e}");
             ExitCode::FAILURE
@@ -93,10 +83,25 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn work(cli: WorkerCli) -> Result<WorkerReport, String> {
+/// Prints the report (or misbehaves as asked). Called while the records are still mapped, so
+/// that unmapping them (milliseconds for hundreds of MB) comes after the report.
+fn deliver(mut report: WorkerReport, fault: Option<Fault>) {
+    match fault {
+        Some(Fault::Crash) => std::process::abort(),
+        Some(Fault::Hang) => loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        },
+        Some(Fault::Wrong) => report.nansum += 1.0,
+        None => {}
+    }
+    let line = serde_json::to_string(&report).expect("a report is plain numbers");
+    println!("{line}");
+}
+
+fn work(cli: WorkerCli) -> Result<(), String> {
     let started = Instant::now();
     match cli {
-        WorkerCli::Shm { index, name, .. } => {
+        WorkerCli::Shm { index, name, fault } => {
             // ANCHOR: open
             // SAFETY: the parent published the array before starting us and never writes to it
             // again; it removes the name only after every worker has finished or been killed.
@@ -107,9 +112,10 @@ fn work(cli: WorkerCli) -> Result<WorkerReport, String> {
             let scan = scan_start.elapsed();
             // ANCHOR_END: open
             // Measured while the records are still mapped.
-            report(index, sum, attach, scan)
+            deliver(measure(index, sum, attach, scan)?, fault);
+            Ok(())
         }
-        WorkerCli::Copy { index, rows, .. } => {
+        WorkerCli::Copy { index, rows, fault } => {
             // ANCHOR: receive
             let mut records: Vec<Row> = shmsafe::zeroed_vec(rows);
             let stdin = io::stdin().as_fd().try_clone_to_owned();
@@ -127,12 +133,13 @@ fn work(cli: WorkerCli) -> Result<WorkerReport, String> {
             let sum = nansum(&records);
             let scan = scan_start.elapsed();
             // ANCHOR_END: receive
-            report(index, sum, attach, scan)
+            deliver(measure(index, sum, attach, scan)?, fault);
+            Ok(())
         }
     }
 }
 
-fn report(
+fn measure(
     worker: usize,
     nansum: f64,
     attach: Duration,
