@@ -75,6 +75,7 @@ mod worker;
 
 use std::fmt;
 use std::fs::File;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Mutex, PoisonError};
@@ -445,7 +446,10 @@ fn run(cli: Cli) -> Result<(), String> {
     print!("{}", run.table());
     print!("{}", run.goals_text());
     if let (Some(path), Some(file)) = (&cli.json, json_file) {
-        serde_json::to_writer_pretty(&file, &run)
+        let mut text = serde_json::to_string_pretty(&run).expect("the results are plain data");
+        text.push('\n');
+        (&file)
+            .write_all(text.as_bytes())
             .map_err(|e| format!("could not write the JSON to {}: {e}", path.display()))?;
         log.say(format_args!("wrote {}", path.display()));
     }
