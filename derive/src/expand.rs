@@ -178,32 +178,22 @@ fn expand(record: &Record) -> TokenStream {
 /// Whether `ty` names one of the struct's type, const or lifetime parameters.
 fn mentions_generics(ty: &Type, generics: &Generics) -> bool {
     fn walk(tokens: TokenStream, generics: &Generics) -> bool {
-        let mut tokens = tokens.into_iter().peekable();
-        while let Some(token) = tokens.next() {
-            match token {
+        let mut after_quote = false;
+        tokens.into_iter().any(|token| {
+            let hit = match &token {
+                TokenTree::Ident(ident) if after_quote => {
+                    generics.lifetimes().any(|l| l.lifetime.ident == *ident)
+                }
                 TokenTree::Ident(ident) => {
-                    if generics.type_params().any(|p| p.ident == ident)
-                        || generics.const_params().any(|p| p.ident == ident)
-                    {
-                        return true;
-                    }
+                    generics.type_params().any(|p| p.ident == *ident)
+                        || generics.const_params().any(|p| p.ident == *ident)
                 }
-                TokenTree::Punct(p) if p.as_char() == '\'' => {
-                    if let Some(TokenTree::Ident(name)) = tokens.peek() {
-                        if generics.lifetimes().any(|l| l.lifetime.ident == *name) {
-                            return true;
-                        }
-                    }
-                }
-                TokenTree::Group(group) => {
-                    if walk(group.stream(), generics) {
-                        return true;
-                    }
-                }
-                _ => {}
-            }
-        }
-        false
+                TokenTree::Group(group) => walk(group.stream(), generics),
+                _ => false,
+            };
+            after_quote = matches!(&token, TokenTree::Punct(p) if p.as_char() == '\'');
+            hit
+        })
     }
     walk(quote!(#ty), generics)
 }
