@@ -144,3 +144,107 @@ fn the_gallery_shows_every_compile_fail_test() {
         "the book's gallery of compile errors (book/src/compile-errors.md) does not show: {missing:?}"
     );
 }
+
+/// The book quotes the run that drew its chart. If the chart and its JSON are made again, the
+/// figures in the text must follow: this test says which.
+#[test]
+fn the_books_figures_match_the_charts_json() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let json = fs::read_to_string(root.join("book/src/images/experiment.json"))
+        .expect("book/src/images/experiment.json, made by the experiment with --json");
+    let run: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    let method = |name: &str| {
+        run["methods"]
+            .as_array()
+            .expect("a list of methods")
+            .iter()
+            .find(|m| m["method"] == name)
+            .unwrap_or_else(|| panic!("method {name} in experiment.json"))
+            .clone()
+    };
+    let ms = |m: &serde_json::Value, key: &str, digits: usize| {
+        format!("{:.digits$} ms", m[key].as_f64().expect("seconds") * 1000.0)
+    };
+    let mib = |m: &serde_json::Value, key: &str, digits: usize| match m[key].as_f64() {
+        Some(bytes) => format!("{:.digits$} MiB", bytes / (1 << 20) as f64),
+        None => "-".to_owned(),
+    };
+
+    let mut expected: Vec<(&str, String)> = Vec::new();
+    for name in ["shm", "copy", "threads"] {
+        let m = method(name);
+        expected.push((
+            "experiment.md",
+            format!(
+                "| {name} | {} | {} | {} | {} | {} | {} |",
+                ms(&m, "setup_s", 1),
+                ms(&m, "workers_s", 1),
+                ms(&m, "total_s", 1),
+                mib(&m, "worker_private_bytes_max", 1),
+                mib(&m, "worker_pss_bytes_max", 1),
+                m["nansum"].as_f64().expect("a sum"),
+            ),
+        ));
+    }
+    let (shm, copy, threads) = (method("shm"), method("copy"), method("threads"));
+    expected.extend([
+        (
+            "question.md",
+            format!("Shared memory took {} in all", ms(&shm, "total_s", 0)),
+        ),
+        (
+            "question.md",
+            format!("{} to create the segment", ms(&shm, "setup_s", 0)),
+        ),
+        (
+            "question.md",
+            format!("{} for two worker processes", ms(&shm, "workers_s", 0)),
+        ),
+        (
+            "question.md",
+            format!("Copying took {}", ms(&copy, "total_s", 0)),
+        ),
+        (
+            "question.md",
+            format!("took {}: the floor", ms(&threads, "total_s", 0)),
+        ),
+        (
+            "question.md",
+            format!(
+                "had {} of memory of its own",
+                mib(&shm, "worker_private_bytes_max", 1)
+            ),
+        ),
+        (
+            "question.md",
+            format!(
+                "had {} of its own",
+                mib(&copy, "worker_private_bytes_max", 0)
+            ),
+        ),
+        (
+            "experiment.md",
+            format!("spent {} receiving", ms(&copy, "attach_s_max", 0)),
+        ),
+        (
+            "experiment.md",
+            format!("scan took up to {}", ms(&shm, "scan_s_max", 0)),
+        ),
+        (
+            "experiment.md",
+            format!("a `copy` worker's {}", ms(&copy, "scan_s_max", 0)),
+        ),
+    ]);
+    let mut stale = Vec::new();
+    for (chapter, text) in &expected {
+        let contents = fs::read_to_string(book_src().join(chapter)).expect("the chapter exists");
+        if !contents.contains(text.as_str()) {
+            stale.push(format!("{chapter}: expected `{text}`"));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "book/src/images/experiment.json has changed since the book quoted it; update:\n{}",
+        stale.join("\n")
+    );
+}
