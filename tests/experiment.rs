@@ -161,8 +161,8 @@ fn a_small_run_checks_every_sum_and_reports_json_and_a_chart() {
     out.assert_cleaned_up();
     assert_eq!(
         segment_names(&out.stderr).len(),
-        1,
-        "the shm method creates one segment and says so\n{}",
+        3,
+        "the shm method creates one segment per round (three by default) and says so\n{}",
         out.context()
     );
 
@@ -187,6 +187,7 @@ fn a_small_run_checks_every_sum_and_reports_json_and_a_chart() {
     assert_eq!(json["record_bytes"], 24);
     assert_eq!(json["data_bytes"], 24_000);
     assert_eq!(json["workers"], 2);
+    assert_eq!(json["repeat"], 3);
     assert!(json["machine"]["cpus"].as_u64().unwrap() >= 1);
     assert!(!json["machine"]["kernel"].as_str().unwrap().is_empty());
     let methods = json["methods"].as_array().unwrap();
@@ -212,6 +213,19 @@ fn a_small_run_checks_every_sum_and_reports_json_and_a_chart() {
         );
         secs("attach_s_max");
         secs("scan_s_max");
+        // Three rounds by default; the figures are those of the median round.
+        let mut rounds: Vec<f64> = m["rounds_total_s"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(rounds.len(), 3, "{name}: one total per round");
+        rounds.sort_by(f64::total_cmp);
+        assert!(
+            (rounds[1] - total).abs() < 1e-9,
+            "{name}: the reported round is the median one: {rounds:?} vs {total}"
+        );
         let per_worker = m["per_worker"].as_array().unwrap();
         assert_eq!(per_worker.len(), 2, "{name}");
         for (i, w) in per_worker.iter().enumerate() {

@@ -31,10 +31,11 @@ pub fn draw(path: &Path, run: &Run) -> Result<(), Box<dyn Error>> {
     let root = SVGBackend::new(path, (1100, 500)).into_drawing_area();
     root.fill(&WHITE)?;
     let title = format!(
-        "shmsafe experiment: {} rows ({:.0} MB), {} worker(s), {} CPU(s), Linux {}",
+        "shmsafe experiment: {} rows ({:.0} MB), {} worker(s), median of {} round(s), {} CPU(s), Linux {}",
         thousands(run.rows as u64),
         run.data_bytes as f64 / 1e6,
         run.workers,
+        run.repeat,
         run.machine.cpus,
         run.machine.kernel
     );

@@ -201,6 +201,11 @@ struct Cli {
     )]
     method: Vec<Method>,
 
+    /// How many rounds to run; every method runs once per round, and each is reported by its
+    /// median round (by total time), so that one unlucky run does not decide the figures.
+    #[arg(long, value_name = "N", default_value = "3", value_parser = parse_repeat)]
+    repeat: usize,
+
     /// Also write the results as JSON to PATH.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
@@ -246,6 +251,13 @@ fn parse_rows(text: &str) -> Result<usize, String> {
         ));
     }
     Ok(rows)
+}
+
+fn parse_repeat(text: &str) -> Result<usize, String> {
+    match parse_count(text, "rounds")? {
+        0 => Err("run at least one round".into()),
+        n => Ok(n),
+    }
 }
 
 const MAX_WORKERS: usize = 1024;
@@ -437,12 +449,19 @@ fn run(cli: Cli) -> Result<(), String> {
         expected_nansum(cli.rows),
     ));
 
-    let mut results = Vec::new();
-    for &method in &cli.method {
-        results.push(methods::run(method, &config)?);
+    // Round by round, every method in turn: the methods meet the same conditions.
+    let mut rounds: Vec<Vec<methods::MethodResult>> =
+        cli.method.iter().map(|_| Vec::new()).collect();
+    for round in 1..=cli.repeat {
+        if cli.repeat > 1 {
+            log.say(format_args!("round {round} of {}", cli.repeat));
+        }
+        for (results, &method) in rounds.iter_mut().zip(&cli.method) {
+            results.push(methods::run(method, &config)?);
+        }
     }
 
-    let run = report::Run::new(&config, cpus, results);
+    let run = report::Run::new(&config, cpus, rounds);
     print!("{}", run.table());
     print!("{}", run.goals_text());
     if let (Some(path), Some(file)) = (&cli.json, json_file) {

@@ -19,6 +19,8 @@ pub struct Run {
     pub data_bytes: usize,
     /// Workers per method.
     pub workers: usize,
+    /// How many rounds every method ran; each method's figures are those of its median round.
+    pub repeat: usize,
     /// The answer every worker must find.
     pub expected_nansum: f64,
     /// Where it ran.
@@ -79,6 +81,9 @@ pub struct MethodJson {
     pub pipe_buffer_bytes: Option<usize>,
     /// Every worker's report.
     pub per_worker: Vec<WorkerJson>,
+    /// The total of every round of this method, in the order they ran; the figures above are
+    /// those of the median round.
+    pub rounds_total_s: Vec<f64>,
 }
 
 /// One worker's report; memory is null for threads.
@@ -122,7 +127,7 @@ pub struct Goal {
 const MIB: f64 = 1024.0 * 1024.0;
 
 impl MethodJson {
-    fn new(result: &MethodResult) -> MethodJson {
+    fn new(result: &MethodResult, rounds_total_s: Vec<f64>) -> MethodJson {
         let reports = || {
             result
                 .reports
@@ -178,6 +183,7 @@ impl MethodJson {
                     }
                 })
                 .collect(),
+            rounds_total_s,
         }
     }
 
@@ -203,8 +209,21 @@ impl MethodJson {
 
 impl Run {
     /// Gathers the results of a run.
-    pub fn new(config: &Config, cpus: usize, results: Vec<MethodResult>) -> Run {
-        let methods: Vec<MethodJson> = results.iter().map(MethodJson::new).collect();
+    ///
+    /// `rounds` holds, per method, the results of every round in the order they ran; each
+    /// method is reported by its median round (by total time), a run that really happened.
+    pub fn new(config: &Config, cpus: usize, rounds: Vec<Vec<MethodResult>>) -> Run {
+        let repeat = rounds.first().map_or(0, Vec::len);
+        let methods: Vec<MethodJson> = rounds
+            .iter()
+            .map(|results| {
+                let total = |r: &MethodResult| (r.setup + r.workers).as_secs_f64();
+                let totals: Vec<f64> = results.iter().map(total).collect();
+                let mut order: Vec<&MethodResult> = results.iter().collect();
+                order.sort_by(|a, b| total(a).total_cmp(&total(b)));
+                MethodJson::new(order[order.len() / 2], totals)
+            })
+            .collect();
         let data_bytes = config.rows * size_of::<Row>();
         let goals = goals(&methods, data_bytes);
         Run {
@@ -212,6 +231,7 @@ impl Run {
             record_bytes: size_of::<Row>(),
             data_bytes,
             workers: config.workers,
+            repeat,
             expected_nansum: expected_nansum(config.rows),
             machine: Machine::this_one(cpus),
             methods,
@@ -226,10 +246,15 @@ impl Run {
     /// One line that says what was run, and where.
     pub fn headline(&self) -> String {
         format!(
-            "{} rows ({}), {} worker(s); Linux {}, {} CPU(s){}{}",
+            "{} rows ({}), {} worker(s), {}; Linux {}, {} CPU(s){}{}",
             thousands(self.rows as u64),
             megabytes(self.data_bytes as u64),
             self.workers,
+            if self.repeat == 1 {
+                "1 round".to_string()
+            } else {
+                format!("median of {} rounds", self.repeat)
+            },
             self.machine.kernel,
             self.machine.cpus,
             self.machine
