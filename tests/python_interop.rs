@@ -772,3 +772,65 @@ fn a_plain_shared_memory_attach_unlinks_the_rust_segment() {
     drop(array);
     assert_removed(&BTreeSet::from([name]));
 }
+
+/// `experiment --method python`: Python workers, started by the experiment, attach to the
+/// experiment's `SharedArray` and find the seed's sum; the run reports them like the others.
+#[test]
+fn the_experiment_runs_python_workers_on_rust_records() {
+    let me = std::env::current_exe().expect("the test knows its own path");
+    let experiment = me
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test runs from target/<profile>/deps")
+        .join("examples/experiment");
+    assert!(
+        experiment.is_file(),
+        "{} is missing: run the tests with `cargo test`, which builds the examples first",
+        experiment.display()
+    );
+    let json_path = target_dir().join(format!("python-experiment-{}.json", std::process::id()));
+    let out = Command::new(&experiment)
+        .args([
+            "--rows",
+            "1001",
+            "--workers",
+            "2",
+            "--repeat",
+            "1",
+            "--quiet",
+        ])
+        .args(["--method", "shm,python", "--python"])
+        .arg(&python().exe)
+        .arg("--json")
+        .arg(&json_path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{stderr}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let json: Value = serde_json::from_str(&fs::read_to_string(&json_path).unwrap()).unwrap();
+    let _ = fs::remove_file(&json_path);
+    let python = json["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["method"] == "python")
+        .expect("a python row in the JSON");
+    assert_eq!(python["nansum"], 501.0);
+    let workers = python["per_worker"].as_array().unwrap();
+    assert_eq!(workers.len(), 2);
+    for w in workers {
+        assert_eq!(w["nansum"], 501.0);
+        // Measured from the Python process's own /proc/self/smaps_rollup.
+        assert!(w["rss_bytes"].as_u64().unwrap() > w["private_bytes"].as_u64().unwrap());
+    }
+    // The run removed its segments: every name it used is gone.
+    let segment = python["segment"].as_str().expect("the segment's name");
+    assert!(
+        !Path::new("/dev/shm").join(segment).exists(),
+        "{segment} left behind"
+    );
+}
