@@ -2,9 +2,9 @@
 //! processes, or says which field cannot and what to write instead.
 //!
 //! Use it through the `shmsafe` crate, which re-exports it beside the trait of the same name.
-//! The derive is a pipeline, one module per stage: [`ast`] parses the input into our own small
-//! types (with [`repr`] for `#[repr(...)]`), [`check`] applies the syntactic rules and collects
-//! every error, [`expand`] generates the impl and the compile-time layout checks.
+//! The derive is a pipeline, one module per stage: `ast` parses the input into our own small
+//! types (with `repr` for `#[repr(...)]`), `check` applies the syntactic rules and collects
+//! every error, `expand` generates the impl and the compile-time layout checks.
 
 mod ast;
 mod check;
