@@ -51,7 +51,6 @@ fn create() -> io::Result<()> {
     // ANCHOR_END: open
 
     // ANCHOR: size
-
     // A new segment is empty: give it a size. This reserves nothing yet.
     // SAFETY: `fd` is an open descriptor of the segment.
     if unsafe { libc::ftruncate(fd, SIZE as libc::off_t) } != 0 {
@@ -61,7 +60,6 @@ fn create() -> io::Result<()> {
     // ANCHOR_END: size
 
     // ANCHOR: map
-
     // Map it into this process. MAP_SHARED: writes go to the segment, not a private copy.
     // SAFETY: a fresh mapping chosen by the kernel (address NULL) of a descriptor we own.
     let ptr = unsafe {

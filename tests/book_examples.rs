@@ -387,3 +387,17 @@ fn threads_sum() {
     let out = run("threads_sum");
     assert_eq!(out, "2 threads summed 1000000 records: nansum = 500000\n");
 }
+
+#[test]
+fn derive_fixes() {
+    let out = run("derive_fixes");
+    assert_eq!(
+        out.lines().last(),
+        Some("33 fixes compile and run"),
+        "{out}"
+    );
+    assert_eq!(
+        line(&out, "string_field:"),
+        "string_field: Row {date: <i8 @0, val: <f8 @8, name: S6 @16, _pad: (2,)u1 @22} (24 bytes, align 8)"
+    );
+}
