@@ -401,3 +401,75 @@ fn derive_fixes() {
         "string_field: Row {date: <i8 @0, val: <f8 @8, name: S6 @16, _pad: (2,)u1 @22} (24 bytes, align 8)"
     );
 }
+
+/// The first ```text block after `command` in a chapter: what the book says you will see.
+fn book_says(chapter: &str, command: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("book/src")
+        .join(chapter);
+    let text = std::fs::read_to_string(&path).expect("the chapter exists");
+    let at = text
+        .find(command)
+        .unwrap_or_else(|| panic!("{chapter} shows `{command}`"));
+    let start = text[at..]
+        .find("```text\n")
+        .map(|i| at + i + "```text\n".len())
+        .unwrap_or_else(|| panic!("{chapter} shows output after `{command}`"));
+    let end = start + text[start..].find("\n```").expect("the block ends");
+    text[start..end].to_owned()
+}
+
+/// Replaces what differs from run to run: pids and segment names.
+fn normalize(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(tail) = rest.strip_prefix("shmsafe_") {
+            let hex = tail.chars().take_while(char::is_ascii_hexdigit).count();
+            if hex == 16 {
+                out.push_str("shmsafe_NAME");
+                rest = &tail[hex..];
+                continue;
+            }
+        }
+        let mut matched = false;
+        for prefix in ["pid ", "creator "] {
+            if let Some(tail) = rest.strip_prefix(prefix) {
+                let digits = tail.chars().take_while(char::is_ascii_digit).count();
+                if digits > 0 {
+                    out.push_str(prefix);
+                    out.push('N');
+                    rest = &tail[digits..];
+                    matched = true;
+                    break;
+                }
+            }
+        }
+        if !matched {
+            let c = rest.chars().next().expect("not empty");
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+#[test]
+fn the_book_shows_what_the_examples_print() {
+    for (chapter, example) in [
+        ("deriving.md", "derive_tour"),
+        ("fixed-strings.md", "fixed_str"),
+        ("inside-shared-array.md", "open_by_name"),
+        ("inside-shared-array.md", "left_behind"),
+        ("limits.md", "shared_counter"),
+    ] {
+        let out = run(example);
+        assert_cleaned_up(&out);
+        let shown = book_says(chapter, &format!("cargo run --example {example}\n"));
+        assert_eq!(
+            normalize(&shown),
+            normalize(out.trim_end()),
+            "book/src/{chapter} shows other output for `cargo run --example {example}` than it prints"
+        );
+    }
+}
