@@ -1,7 +1,7 @@
 //! `FixedStr<N>`: text in exactly `N` bytes, NUL-padded like numpy's `'SN'`.
 
 use core::cmp::Ordering;
-use core::fmt;
+use core::fmt::{self, Write as _};
 use core::hash::{Hash, Hasher};
 use core::str::Utf8Error;
 
@@ -154,10 +154,25 @@ impl<const N: usize> fmt::Display for FixedStr<N> {
     }
 }
 
-/// Shows the text as a quoted, escaped string (`"abc"`), invalid bytes as `\xNN`.
+/// Shows the text as a quoted string like `str`'s `Debug` (`"naïve"`), bytes that are not UTF-8
+/// as `\xNN`.
 impl<const N: usize> fmt::Debug for FixedStr<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "\"{}\"", self.as_bytes().escape_ascii())
+        f.write_char('"')?;
+        for chunk in self.as_bytes().utf8_chunks() {
+            for c in chunk.valid().chars() {
+                // Quotes inside the text are escaped; a lone `'` need not be.
+                if c == '\'' {
+                    f.write_char(c)?;
+                } else {
+                    write!(f, "{}", c.escape_debug())?;
+                }
+            }
+            for byte in chunk.invalid() {
+                write!(f, "\\x{byte:02x}")?;
+            }
+        }
+        f.write_char('"')
     }
 }
 
@@ -228,6 +243,8 @@ mod tests {
         assert!(s.to_str().is_err());
         assert_eq!(s.to_string(), "a\u{FFFD}b");
         assert_eq!(format!("{s:?}"), "\"a\\xffb\"");
+        let text = FixedStr::<16>::truncating("日本 \"q\" it's\n");
+        assert_eq!(format!("{text:?}"), format!("{:?}", "日本 \"q\" it's\n"));
         let full = FixedStr::<3>::from_bytes(*b"xyz");
         assert_eq!(full.to_str(), Ok("xyz"));
         assert_eq!(full.len(), 3);
