@@ -402,6 +402,7 @@ impl<T: ShmSafe> SharedArray<T> {
             return Err(Error::NotReady {
                 name: name(),
                 creator_pid: header.creator_pid,
+                creator_running: crate::segment::process_is_running(header.creator_pid),
             });
         }
         // `needed <= size`, so both fit in `usize`.
@@ -669,7 +670,7 @@ mod tests {
         // SAFETY: nothing writes to the segment's records while it is open.
         let err = unsafe { SharedArray::<u64>::open(w.name()) }.unwrap_err();
         assert!(
-            matches!(err, Error::NotReady { creator_pid, .. } if creator_pid == std::process::id())
+            matches!(err, Error::NotReady { creator_pid, creator_running: true, .. } if creator_pid == std::process::id())
         );
         let name = w.name().to_owned();
         drop(w);

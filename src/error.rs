@@ -183,16 +183,15 @@ pub enum Error {
     },
 
     /// The creator has not finished writing the records.
-    #[error(
-        "segment `{name}` is still being written by its creator (pid {creator_pid}): open it \
-         after the creator publishes it; if that process is gone, remove the segment with \
-         shmsafe::remove(\"{name}\")"
-    )]
+    #[error("{}", not_ready_message(.name, .creator_pid, .creator_running))]
     NotReady {
         /// The name given.
         name: String,
         /// The process that created the segment.
         creator_pid: u32,
+        /// Whether a process with that id was running when the segment was opened (a reused
+        /// process id can make this `true` for a creator that is gone).
+        creator_running: bool,
     },
 
     /// The array would not fit in this process's address space.
@@ -232,4 +231,19 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+}
+
+fn not_ready_message(name: &str, creator_pid: &u32, creator_running: &bool) -> String {
+    if *creator_running {
+        format!(
+            "segment `{name}` is still being written by its creator (pid {creator_pid}): open it \
+             after the creator publishes it"
+        )
+    } else {
+        format!(
+            "segment `{name}` was never published: its creator (pid {creator_pid}) is no longer \
+             running, so it died while writing; remove the segment with \
+             shmsafe::remove(\"{name}\") and create it again"
+        )
+    }
 }

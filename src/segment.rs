@@ -185,6 +185,19 @@ fn check_free_space(size: usize) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether a process with this id exists (it may be another program that reused the id).
+pub(crate) fn process_is_running(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 only checks that the process exists and may be signalled.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
 /// Removes the segment `name` (with or without a leading `/`): the way to clean up after a
 /// creator that was killed before it could remove its segment.
 ///
@@ -244,6 +257,17 @@ mod tests {
         let b = random_name().unwrap();
         assert_ne!(a, b);
         assert!(a.starts_with(PREFIX) && a.len() == PREFIX.len() + 16);
+    }
+
+    #[test]
+    fn running_processes_are_told_from_gone_ones() {
+        assert!(process_is_running(std::process::id()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(!process_is_running(pid));
+        assert!(!process_is_running(0));
+        assert!(!process_is_running(u32::MAX));
     }
 
     #[test]

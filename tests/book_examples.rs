@@ -360,7 +360,8 @@ fn left_behind() {
     );
     let unpublished = line(&out, "opening the unpublished one:");
     assert!(
-        unpublished.contains("is still being written by its creator"),
+        unpublished.contains("was never published: its creator")
+            && unpublished.contains("is no longer running"),
         "{unpublished}"
     );
     assert!(

@@ -194,6 +194,7 @@ fn segment_bytes(rows: &SharedArray<Row>) -> Vec<u8> {
 const VERSION: usize = 8;
 const STATE: usize = 12;
 const LEN: usize = 40;
+const CREATOR_PID: usize = 56;
 
 // ---------------------------------------------------------------------------------------------
 // The tests.
@@ -335,7 +336,26 @@ fn a_segment_still_being_written_is_not_ready() {
     let mut bytes = segment_bytes(&rows);
     bytes[STATE..STATE + 4].copy_from_slice(&0_u32.to_ne_bytes());
     let raw = RawSegment::new(&bytes);
-    assert!(open_in_child(&raw.name).starts_with("error NotReady"));
+    let line = open_in_child(&raw.name);
+    assert!(
+        line.contains("is still being written by its creator"),
+        "{line}"
+    );
+
+    // A creator that died before publishing: the message says so, and how to clean up.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let gone_pid = gone.id();
+    gone.wait().unwrap();
+    bytes[CREATOR_PID..CREATOR_PID + 4].copy_from_slice(&gone_pid.to_ne_bytes());
+    let raw = RawSegment::new(&bytes);
+    let line = open_in_child(&raw.name);
+    assert!(line.starts_with("error NotReady"), "{line}");
+    assert!(
+        line.contains(&format!(
+            "its creator (pid {gone_pid}) is no longer running"
+        )) && line.contains(&format!("shmsafe::remove(\"{}\")", raw.name)),
+        "{line}"
+    );
 }
 
 #[test]
