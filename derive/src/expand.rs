@@ -14,7 +14,9 @@ use crate::ctxt::Ctxt;
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
     let Some(record) = Record::from_input(input, &mut cx) else {
-        return to_compile_errors(cx);
+        let errors = to_compile_errors(cx);
+        let placeholder = placeholder(input);
+        return quote!(#errors #placeholder);
     };
     // Every field is checked, so that several bad fields are all reported at once.
     let passed: Vec<bool> = record
@@ -45,8 +47,10 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             let (impl_generics, _, where_clause) = record.generics.split_for_impl();
             let predicates = where_clause.map(|w| &w.predicates);
             let errors = errors.to_compile_error();
+            let placeholder = placeholder(input);
             quote! {
                 #errors
+                #placeholder
                 const _: () = {
                     #[allow(dead_code, clippy::all)]
                     fn __shmsafe_fields_that_passed #impl_generics ()
@@ -59,6 +63,25 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                 };
             }
         }
+    }
+}
+
+/// After an error, an impl that claims nothing (no bytes, no fields), so that uses of the type
+/// elsewhere do not add errors of their own to the ones that matter. It is never used: the
+/// errors stop the build.
+fn placeholder(input: &DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            // SAFETY: never compiled into a program: `#[derive(ShmSafe)]` reported errors for
+            // this type, which stop the build.
+            unsafe impl #impl_generics ::shmsafe::ShmSafe for #ident #ty_generics #where_clause {
+                type Mutability = ::shmsafe::Frozen;
+                const KIND: ::shmsafe::Kind = ::shmsafe::Kind::Empty;
+            }
+        };
     }
 }
 
