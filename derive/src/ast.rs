@@ -1,6 +1,7 @@
 //! The derive's own small view of the input: a record and its fields.
 
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, Member, Type};
 
@@ -74,7 +75,7 @@ impl<'a> Record<'a> {
                 .map(|f| {
                     let id = f.ident.clone().expect("named fields have names");
                     Field {
-                        name: id.to_string(),
+                        name: id.unraw().to_string(),
                         member: Member::Named(id),
                         ty: &f.ty,
                     }

@@ -9,4 +9,16 @@ fn main() {
     let names: Vec<_> = layout.fields().iter().map(|f| f.name()).collect();
     assert_eq!(names, ["0", "1", "2"]);
     assert_eq!(layout.fields()[2].offset(), 16);
+
+    let Kind::Record(keywords) = Keywords::KIND else { panic!("a record") };
+    assert_eq!(keywords.fields()[0].name(), "type");
+    assert_eq!(keywords.fields()[1].name(), "match");
+}
+
+/// Raw identifiers are named without their `r#`, as Python and numpy will see them.
+#[derive(ShmSafe)]
+#[repr(C)]
+struct Keywords {
+    r#type: u32,
+    r#match: f32,
 }
