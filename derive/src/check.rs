@@ -253,3 +253,51 @@ fn refuse_path(path: &TypePath) -> Option<Refusal> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(ty: &str) -> Vec<String> {
+        let ty: Type = syn::parse_str(ty).unwrap();
+        let mut found = Vec::new();
+        visit(&ty, &mut |t, r| {
+            found.push(format!("{} -> {}", display(t), r.instead))
+        });
+        found
+    }
+
+    #[test]
+    fn offenders_are_found_inside_arrays_and_shown_readably() {
+        assert_eq!(
+            refused("[[Option<u64>; 2]; 3]"),
+            [
+                "Option<u64> -> the value (`u64`) with a separate `u8` flag field, or a sentinel value"
+            ]
+        );
+        assert_eq!(
+            refused("&'a str"),
+            ["&'a str -> `FixedStr<N>` (text in N bytes)"]
+        );
+        assert_eq!(
+            refused("std::num::NonZeroU16"),
+            ["std::num::NonZeroU16 -> the plain integer `u16`"]
+        );
+    }
+
+    #[test]
+    fn what_the_bounds_check_is_left_alone() {
+        for ok in [
+            "u64",
+            "[f64; 4]",
+            "::core::primitive::u64",
+            "PhantomData<String>",
+            "my::String",
+            "<T as Trait>::Assoc",
+            "()",
+            "T",
+        ] {
+            assert!(refused(ok).is_empty(), "{ok}: {:?}", refused(ok));
+        }
+    }
+}

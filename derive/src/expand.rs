@@ -283,3 +283,21 @@ impl VisitMut for StaticLifetimes<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generics_are_found_by_name_in_field_types() {
+        let generics: Generics = syn::parse_quote!(<'a, T, const N: usize>);
+        let mentions = |ty: &str| mentions_generics(&syn::parse_str(ty).unwrap(), &generics);
+        assert!(mentions("T"));
+        assert!(mentions("[u8; N]"));
+        assert!(mentions("PhantomData<&'a u8>"));
+        assert!(mentions("Vec<Option<T>>"));
+        assert!(!mentions("u64"));
+        assert!(!mentions("&'static str"));
+        assert!(!mentions("Tee"));
+    }
+}
