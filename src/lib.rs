@@ -61,6 +61,11 @@ pub mod __private {
 }
 mod private;
 
+/// The README's code, compiled and run as a doctest so that it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use array::{ArrayWriter, SharedArray, fill_parallel};
 pub use bytes::{
     as_bytes, read_from_bytes, ref_from_bytes, slice_as_bytes, slice_as_bytes_mut,
