@@ -9,7 +9,7 @@ use core::any::type_name;
 use core::mem::MaybeUninit;
 
 use crate::error::Error;
-use crate::safe::{Immutable, ShmSafe};
+use crate::safe::{Immutable, ShmSafe, layout_checked};
 
 /// The bytes of a value.
 ///
@@ -23,6 +23,7 @@ pub fn as_bytes<T: Immutable>(value: &T) -> &[u8] {
 
 /// The bytes of a slice of values.
 pub fn slice_as_bytes<T: Immutable>(values: &[T]) -> &[u8] {
+    const { layout_checked::<T>() };
     // SAFETY: `T: ShmSafe` has no padding, so all `size_of_val(values)` bytes are initialised;
     // `T: Immutable` has no interior mutability, so they cannot change while borrowed. `u8` has
     // alignment 1, and the length is the slice's size in bytes.
@@ -38,6 +39,7 @@ pub fn slice_as_bytes<T: Immutable>(values: &[T]) -> &[u8] {
 /// assert_eq!(words, [u32::MAX; 2]);
 /// ```
 pub fn slice_as_bytes_mut<T: Immutable>(values: &mut [T]) -> &mut [u8] {
+    const { layout_checked::<T>() };
     // SAFETY: as in `slice_as_bytes`: every byte is initialised and part of a value. The bytes
     // are borrowed uniquely through `&mut`, and any bytes written to them form valid values of
     // `T` (every bit pattern is valid), so the values stay valid.
@@ -96,6 +98,7 @@ pub fn zeroed_vec<T: ShmSafe>(len: usize) -> Vec<T> {
 /// # Ok::<(), shmsafe::Error>(())
 /// ```
 pub fn ref_from_bytes<T: Immutable>(bytes: &[u8]) -> Result<&T, Error> {
+    const { layout_checked::<T>() };
     check_len::<T>(bytes, 1, || format!("`{}`", type_name::<T>()))?;
     check_align::<T>(bytes)?;
     // SAFETY: length and alignment were checked above; every bit pattern is a valid `T`
@@ -111,6 +114,7 @@ pub fn ref_from_bytes<T: Immutable>(bytes: &[u8]) -> Result<&T, Error> {
 /// [`Error::WrongByteLength`] unless the length of `bytes` is a multiple of `size_of::<T>()`,
 /// and [`Error::Misaligned`] unless it starts at an address aligned for `T`.
 pub fn slice_from_bytes<T: Immutable>(bytes: &[u8]) -> Result<&[T], Error> {
+    const { layout_checked::<T>() };
     let size = size_of::<T>();
     if size == 0 {
         // Any number of zero-sized values fit in no bytes; there is no way to tell how many.

@@ -64,6 +64,13 @@ pub unsafe trait ShmSafe: Sized {
         crate::layout::fingerprint(&Self::KIND, size_of::<Self>(), align_of::<Self>());
 }
 
+/// Forces the compile-time checks of `T`'s layout: a generic record's derive can check its
+/// padding only for concrete parameters, so it does so when its `KIND` is evaluated. Every
+/// function whose soundness rests on "no padding" calls this in a `const` block.
+pub(crate) const fn layout_checked<T: ShmSafe>() {
+    let _kind = T::KIND;
+}
+
 /// Marks whether a [`ShmSafe`] type contains atomics: implemented by [`Frozen`] and [`Atomic`]
 /// only.
 pub trait Mutability: sealed::Sealed + 'static {

@@ -12,4 +12,6 @@ fn main() {
     // Tagged<u8> has no padding; Tagged<u64> has 7 bytes of it.
     let _ = SharedArray::from_fn(4, |_| Tagged { tag: 1u8, value: 2u8 });
     let _ = SharedArray::from_fn(4, |_| Tagged { tag: 1u8, value: 2u64 });
+    // Viewing one as bytes would read its padding: refused the same way.
+    let _ = shmsafe::as_bytes(&Tagged { tag: 1u8, value: 2u16 });
 }
