@@ -62,11 +62,7 @@ fn visit(ty: &Type, report: &mut dyn FnMut(&Type, Refusal)) {
         Type::Group(group) => visit(&group.elem, report),
         Type::Paren(paren) => visit(&paren.elem, report),
         Type::Reference(reference) => {
-            let instead = if is_named(&reference.elem, "str") {
-                "`FixedStr<N>` (text in N bytes)".to_string()
-            } else {
-                "the value itself, or an integer index into another `SharedArray`".to_string()
-            };
+            let instead = instead_of_pointer_to(Some(&reference.elem));
             report(
                 ty,
                 Refusal {
@@ -127,15 +123,34 @@ fn is_named(ty: &Type, name: &str) -> bool {
 }
 
 /// The first generic argument, shown, for suggestions like `[T; N]` -> `[u32; N]`.
-fn first_arg(path: &TypePath) -> Option<String> {
+fn first_arg(path: &TypePath) -> Option<&Type> {
     let last = path.path.segments.last()?;
     let PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
     args.args.iter().find_map(|a| match a {
-        GenericArgument::Type(t) => Some(display(t)),
+        GenericArgument::Type(t) => Some(t),
         _ => None,
     })
+}
+
+/// What to store instead of a pointer to `pointee` (`Box<pointee>`, `Arc<pointee>`, ...).
+fn instead_of_pointer_to(pointee: Option<&Type>) -> String {
+    match pointee {
+        Some(Type::TraitObject(_)) => {
+            "an integer code for the variant, with the data it needs stored inline".into()
+        }
+        Some(Type::Slice(slice)) => {
+            let elem = &slice.elem;
+            format!("a fixed-size array `[{}; N]`", display(elem))
+        }
+        Some(t) if is_named(t, "str") => "`FixedStr<N>` (text in N bytes)".into(),
+        Some(t) => format!(
+            "the value (`{}`) itself, or an integer index into another `SharedArray`",
+            display(t)
+        ),
+        None => "the value itself, or an integer index into another `SharedArray`".into(),
+    }
 }
 
 fn refuse_path(path: &TypePath) -> Option<Refusal> {
@@ -153,7 +168,8 @@ fn refuse_path(path: &TypePath) -> Option<Refusal> {
     }
     let last = segments.last()?;
     let name = last.ident.to_string();
-    let elem = first_arg(path).unwrap_or_else(|| "T".into());
+    let arg = first_arg(path);
+    let elem = arg.map_or_else(|| "T".into(), display);
     let refusal = |why: &'static str, instead: String| Some(Refusal { why, instead });
     match name.as_str() {
         "String" | "CString" | "OsString" | "PathBuf" | "Cow" => refusal(
@@ -168,10 +184,7 @@ fn refuse_path(path: &TypePath) -> Option<Refusal> {
             HEAP,
             format!("a fixed-size array `[{elem}; N]`, or a second `SharedArray` and an index"),
         ),
-        "Box" | "Rc" | "Arc" | "Weak" => refusal(
-            HEAP,
-            format!("the value (`{elem}`) itself, or an integer index into another `SharedArray`"),
-        ),
+        "Box" | "Rc" | "Arc" | "Weak" => refusal(HEAP, instead_of_pointer_to(arg)),
         "HashMap" | "HashSet" | "BTreeMap" | "BTreeSet" => refusal(
             HEAP,
             "a sorted fixed-size array of entries, or a second `SharedArray` of entries".into(),
@@ -278,6 +291,20 @@ mod tests {
         assert_eq!(
             refused("&'a str"),
             ["&'a str -> `FixedStr<N>` (text in N bytes)"]
+        );
+        assert_eq!(
+            refused("Box<dyn std::any::Any>"),
+            [
+                "Box<dyn std::any::Any> -> an integer code for the variant, with the data it needs stored inline"
+            ]
+        );
+        assert_eq!(
+            refused("Arc<[u8]>"),
+            ["Arc<[u8]> -> a fixed-size array `[u8; N]`"]
+        );
+        assert_eq!(
+            refused("&'static [f64]"),
+            ["&'static [f64] -> a fixed-size array `[f64; N]`"]
         );
         assert_eq!(
             refused("std::num::NonZeroU16"),
