@@ -221,7 +221,7 @@ pub enum Error {
     },
 
     /// Any other error from the operating system.
-    #[error("{operation} of segment `{name}` failed: {source}")]
+    #[error("{operation} segment `{name}` failed: {source}")]
     Os {
         /// What was being done: "creating", "opening", "mapping", "removing", ...
         operation: &'static str,

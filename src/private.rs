@@ -3,6 +3,9 @@
 
 pub use core::mem::{align_of, offset_of, size_of};
 
+/// Why padding is refused, in every padding error.
+const WHY: &str = "Padding is never written, so it would carry stale bytes into shared memory. ";
+
 /// Fails compilation, naming both fields, when `after` does not start right where `before`
 /// ends: the bytes in between would be implicit padding.
 pub const fn check_gap(record: &str, before: &str, after: &str, end: usize, start: usize) {
@@ -24,9 +27,9 @@ pub const fn check_gap(record: &str, before: &str, after: &str, end: usize, star
         .str(after)
         .str("` (starts at byte ")
         .num(start)
-        .str("). Padding is never written, so it would carry stale bytes into shared memory. ")
-        .str("Reorder the fields from largest to smallest alignment, or add `_pad")
-        .str(": [u8; ")
+        .str("). ")
+        .str(WHY)
+        .str("Reorder the fields from largest to smallest alignment, or add `_pad: [u8; ")
         .num(gap)
         .str("]` after `")
         .str(before)
@@ -53,8 +56,9 @@ pub const fn check_tail(record: &str, last: &str, end: usize, size: usize) {
         .num(end)
         .str(", the record is ")
         .num(size)
-        .str(" bytes). Padding is never written, so it would carry stale bytes into shared ")
-        .str("memory. Add `_pad: [u8; ")
+        .str(" bytes). ")
+        .str(WHY)
+        .str("Add `_pad: [u8; ")
         .num(gap)
         .str("]` after `")
         .str(last)

@@ -52,22 +52,18 @@ impl Segment {
         let shmem = ShmemConf::new()
             .os_id(format!("/{name}"))
             .open()
-            .map_err(|e| match e {
-                ShmemError::MapOpenFailed(errno) => match errno as i32 {
-                    libc::ENOENT => Error::NotFound { name: name.into() },
-                    libc::EACCES | libc::EPERM => Error::PermissionDenied {
-                        name: name.into(),
-                        source: io::Error::from_raw_os_error(errno as i32),
-                    },
-                    // The name was validated, so this is `mmap` refusing an empty segment.
-                    libc::EINVAL => Error::TooSmall {
+            .map_err(|e| {
+                let source = shmem_io_error(e);
+                // The name was validated, so EINVAL is `mmap` refusing an empty segment.
+                if source.raw_os_error() == Some(libc::EINVAL) {
+                    Error::TooSmall {
                         name: name.into(),
                         size: 0,
                         header: crate::array::HEADER_SIZE,
-                    },
-                    _ => os_error("opening", name, e),
-                },
-                e => os_error("opening", name, e),
+                    }
+                } else {
+                    classify("opening", name, source)
+                }
             })?;
         if access == Access::ReadOnly {
             // SAFETY: the range is exactly the mapping `shmem` owns, page-aligned at its start;
@@ -75,7 +71,7 @@ impl Segment {
             let rc = unsafe { libc::mprotect(shmem.as_ptr().cast(), shmem.len(), libc::PROT_READ) };
             if rc != 0 {
                 return Err(Error::Os {
-                    operation: "making read-only the mapping",
+                    operation: "making read-only the mapping of",
                     name: name.into(),
                     source: io::Error::last_os_error(),
                 });
@@ -104,16 +100,33 @@ impl Segment {
 }
 
 fn os_error(operation: &'static str, name: &str, e: ShmemError) -> Error {
-    let source = match e {
+    classify(operation, name, shmem_io_error(e))
+}
+
+/// The OS error inside a `shared_memory` error, or the error itself if it holds none.
+fn shmem_io_error(e: ShmemError) -> io::Error {
+    match e {
         ShmemError::MapCreateFailed(errno)
         | ShmemError::MapOpenFailed(errno)
         | ShmemError::UnknownOsError(errno) => io::Error::from_raw_os_error(errno as i32),
         other => io::Error::other(other),
-    };
-    Error::Os {
-        operation,
-        name: name.into(),
-        source,
+    }
+}
+
+/// The `Error` variant for an OS error on segment `name`: a missing name and a refused
+/// permission have their own variants, anything else is `Os`.
+fn classify(operation: &'static str, name: &str, source: io::Error) -> Error {
+    match source.raw_os_error() {
+        Some(libc::ENOENT) => Error::NotFound { name: name.into() },
+        Some(libc::EACCES | libc::EPERM) => Error::PermissionDenied {
+            name: name.into(),
+            source,
+        },
+        _ => Error::Os {
+            operation,
+            name: name.into(),
+            source,
+        },
     }
 }
 
@@ -221,19 +234,7 @@ pub fn remove(name: &str) -> Result<(), Error> {
     if unsafe { libc::shm_unlink(c_name.as_ptr()) } == 0 {
         return Ok(());
     }
-    let source = io::Error::last_os_error();
-    Err(match source.raw_os_error() {
-        Some(libc::ENOENT) => Error::NotFound { name: bare.into() },
-        Some(libc::EACCES | libc::EPERM) => Error::PermissionDenied {
-            name: bare.into(),
-            source,
-        },
-        _ => Error::Os {
-            operation: "removing",
-            name: bare.into(),
-            source,
-        },
-    })
+    Err(classify("removing", bare, io::Error::last_os_error()))
 }
 
 #[cfg(test)]
@@ -268,6 +269,19 @@ mod tests {
         assert!(!process_is_running(pid));
         assert!(!process_is_running(0));
         assert!(!process_is_running(u32::MAX));
+    }
+
+    #[test]
+    fn os_errors_read_as_sentences() {
+        let e = classify("removing", "x", io::Error::from_raw_os_error(libc::EBUSY));
+        assert!(
+            e.to_string().starts_with("removing segment `x` failed: "),
+            "{e}"
+        );
+        assert!(matches!(
+            classify("opening", "x", io::Error::from_raw_os_error(libc::ENOENT)),
+            Error::NotFound { .. }
+        ));
     }
 
     #[test]
