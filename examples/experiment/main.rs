@@ -138,6 +138,8 @@ pub fn expected_nansum(rows: usize) -> f64 {
 pub enum Method {
     /// Worker processes open a `SharedArray` by name.
     Shm,
+    /// Worker processes open a `SealedArray` by handle, with no `unsafe`.
+    Sealed,
     /// Worker processes receive a copy of the bytes through a pipe.
     Copy,
     /// Threads of this process scan one `Vec`.
@@ -151,6 +153,7 @@ impl Method {
     pub fn name(self) -> &'static str {
         match self {
             Method::Shm => "shm",
+            Method::Sealed => "sealed",
             Method::Copy => "copy",
             Method::Threads => "threads",
             Method::Python => "python",
@@ -192,12 +195,13 @@ struct Cli {
     #[arg(long, value_name = "W", value_parser = parse_workers)]
     workers: Option<usize>,
 
-    /// The methods to run, in this order, separated by commas: shm, copy, threads, python.
+    /// The methods to run, in this order, separated by commas: shm, sealed, copy, threads,
+    /// python.
     #[arg(
         long,
         value_name = "LIST",
         value_delimiter = ',',
-        default_value = "shm,copy,threads"
+        default_value = "shm,sealed,copy,threads"
     )]
     method: Vec<Method>,
 

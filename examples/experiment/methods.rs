@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use shmsafe::SharedArray;
+use shmsafe::{SealedArray, SharedArray};
 
 use crate::worker::{Memory, ROLE, WorkerReport};
 use crate::{Config, Fault, Method, Row, expected_nansum, interrupt, nansum, records};
@@ -45,6 +45,7 @@ pub struct WorkerResult {
 pub fn run(method: Method, config: &Config) -> Result<MethodResult, String> {
     match method {
         Method::Shm | Method::Python => shared(method, config),
+        Method::Sealed => sealed(config),
         Method::Copy => copy(config),
         Method::Threads => threads(config),
     }
@@ -111,6 +112,61 @@ fn shared(method: Method, config: &Config) -> Result<MethodResult, String> {
         reports: with_memory(reports),
         process_memory: None,
         segment: Some(name),
+        pipe_buffer_bytes: None,
+    })
+}
+
+/// The records in a sealed memfd, filled in place like `shared`'s segment, then sealed; the
+/// workers open its handle with `SealedArray::open`, which needs no `unsafe`.
+fn sealed(config: &Config) -> Result<MethodResult, String> {
+    let method = Method::Sealed;
+    let log = config.log;
+    let workers = config.workers;
+    log.say(format_args!(
+        "{method}: creating a memfd, filling it in place with {workers} thread(s), sealing it"
+    ));
+    // ANCHOR: sealed_setup
+    let started = Instant::now();
+    let mut writer = SealedArray::<Row>::writer(config.rows)
+        .map_err(|e| format!("{method}: could not create the memfd: {e}"))?;
+    writer.fill_parallel(workers, records(config.start_ns));
+    let array = writer
+        .seal()
+        .map_err(|e| format!("{method}: could not seal the memfd: {e}"))?;
+    let setup = started.elapsed();
+    // ANCHOR_END: sealed_setup
+    let handle = array.handle().to_owned();
+    log.say(format_args!(
+        "{method}: {handle} ({} bytes) sealed in {}",
+        array.segment_len(),
+        crate::report::millis(setup)
+    ));
+    let commands = (0..workers)
+        .map(|i| {
+            let mut command = this_program()?;
+            command.args(["sealed", "--index", &i.to_string(), "--handle", &handle]);
+            add_fault(&mut command, config, i);
+            Ok(command)
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    log.say(format_args!(
+        "{method}: starting {workers} worker process(es); each opens {handle} and scans it"
+    ));
+    let outcome = run_processes(config, method, commands, None);
+    // Nothing to remove: the memory is freed when the last holder is gone.
+    drop(array);
+    let (elapsed, reports) = outcome.map_err(|e| format!("{e}; the other workers were stopped"))?;
+    log.say(format_args!(
+        "{method}: {workers} worker(s) done in {}",
+        crate::report::millis(elapsed)
+    ));
+    Ok(MethodResult {
+        method,
+        setup,
+        workers: elapsed,
+        reports: with_memory(reports),
+        process_memory: None,
+        segment: Some(handle),
         pipe_buffer_bytes: None,
     })
 }

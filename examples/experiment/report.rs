@@ -403,6 +403,25 @@ fn goals(methods: &[MethodJson], data_bytes: usize) -> Vec<Goal> {
     if let Some(private) = shm.and_then(|m| m.worker_private_bytes_max) {
         goal("shm worker private", private as f64 / MIB, "<=", 2.0, "MiB");
     }
+    let sealed = find(Method::Sealed);
+    if let (Some(sealed), Some(shm)) = (sealed, shm) {
+        goal(
+            "sealed total / shm total",
+            sealed.total_s / shm.total_s,
+            "<=",
+            1.15,
+            "x",
+        );
+    }
+    if let Some(private) = sealed.and_then(|m| m.worker_private_bytes_max) {
+        goal(
+            "sealed worker private",
+            private as f64 / MIB,
+            "<=",
+            2.0,
+            "MiB",
+        );
+    }
     if let Some(private) = copy.and_then(|m| m.worker_private_bytes_max) {
         goal(
             "copy worker private",

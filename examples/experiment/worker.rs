@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use serde::{Deserialize, Serialize};
-use shmsafe::SharedArray;
+use shmsafe::{SealedArray, SharedArray};
 
 use crate::{Fault, Row, nansum};
 
@@ -59,6 +59,15 @@ enum WorkerCli {
         #[arg(long)]
         fault: Option<Fault>,
     },
+    /// Open the `SealedArray` HANDLE and scan it.
+    Sealed {
+        #[arg(long)]
+        index: usize,
+        #[arg(long)]
+        handle: String,
+        #[arg(long)]
+        fault: Option<Fault>,
+    },
     /// Read ROWS records from stdin into a `Vec` and scan it.
     Copy {
         #[arg(long)]
@@ -73,7 +82,9 @@ enum WorkerCli {
 /// Runs the worker role and exits: the report on stdout, or an error on stderr.
 pub fn main() -> ExitCode {
     let cli = WorkerCli::parse_from(std::env::args_os().skip(1));
-    let (WorkerCli::Shm { index, .. } | WorkerCli::Copy { index, .. }) = cli;
+    let (WorkerCli::Shm { index, .. }
+    | WorkerCli::Sealed { index, .. }
+    | WorkerCli::Copy { index, .. }) = cli;
     match work(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -112,6 +123,22 @@ fn work(cli: WorkerCli) -> Result<(), String> {
             let scan = scan_start.elapsed();
             // ANCHOR_END: open
             // Measured while the records are still mapped.
+            deliver(measure(index, sum, attach, scan)?, fault);
+            Ok(())
+        }
+        WorkerCli::Sealed {
+            index,
+            handle,
+            fault,
+        } => {
+            // ANCHOR: open_sealed
+            // No `unsafe`: the kernel guarantees that no process can change the records.
+            let rows = SealedArray::<Row>::open(&handle).map_err(|e| e.to_string())?;
+            let attach = started.elapsed();
+            let scan_start = Instant::now();
+            let sum = nansum(&rows);
+            let scan = scan_start.elapsed();
+            // ANCHOR_END: open_sealed
             deliver(measure(index, sum, attach, scan)?, fault);
             Ok(())
         }
