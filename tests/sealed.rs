@@ -409,7 +409,8 @@ fn from_fd_accepts_a_real_copy_and_refuses_forgeries() {
     assert!(err.to_string().contains("F_SEAL_WRITE"), "{err}");
 
     let refused = |bytes: &[u8]| SealedArray::<Row>::from_fd(forged_memfd(bytes, Some(ALL)));
-    let cases: Vec<(&str, Vec<u8>, fn(&Error) -> bool)> = vec![
+    type Case = (&'static str, Vec<u8>, fn(&Error) -> bool);
+    let cases: Vec<Case> = vec![
         ("empty", vec![], |e| matches!(e, Error::TooSmall { .. })),
         ("garbage", vec![0xab; 4096], |e| {
             matches!(e, Error::NotShmsafe { .. })
