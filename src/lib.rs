@@ -74,7 +74,7 @@ pub use bytes::{
 pub use error::Error;
 pub use fixed_str::FixedStr;
 pub use layout::{Field, Kind, Layout};
-pub use safe::{Atomic, Frozen, Immutable, Mutability, ShmSafe};
+pub use safe::{Atomic, Frozen, Immutable, Mutability, ShmSafe, assert_layout};
 pub use segment::remove;
 
 /// Derives [`ShmSafe`] for a `#[repr(C)]` or `#[repr(transparent)]` struct whose fields are all
