@@ -22,7 +22,8 @@ use crate::expand;
 pub fn expand(input: &Input, error: syn::Error) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let predicates = where_clause.map(|w| &w.predicates).into_iter();
+    // One predicate at a time: the user's list may or may not end in a comma.
+    let predicates = where_clause.into_iter().flat_map(|w| w.predicates.iter());
     let error = error.to_compile_error();
 
     let passed: Vec<_> = input
