@@ -161,17 +161,42 @@ fn derived_layouts_account_for_every_byte() {
 
 #[test]
 fn offsets_and_sizes_agree_with_memoffset() {
-    assert_eq!(reported::<Seed>(), spans!(Seed { date, val, name, _pad }));
+    assert_eq!(
+        reported::<Seed>(),
+        spans!(Seed {
+            date,
+            val,
+            name,
+            _pad
+        })
+    );
     assert_eq!(reported::<Point>(), spans!(Point { x, y }));
     assert_eq!(
         reported::<Mixed>(),
-        spans!(Mixed { points, hits, code, flag, small, wide, _marker, grid, _pad })
+        spans!(Mixed {
+            points,
+            hits,
+            code,
+            flag,
+            small,
+            wide,
+            _marker,
+            grid,
+            _pad
+        })
     );
     assert_eq!(
         reported::<Generic<u16, 6>>(),
         spans!(Generic<u16, 6> { items, count, _pad })
     );
-    assert_eq!(reported::<Ids>(), spans!(Ids { parent, hits, child }));
+    assert_eq!(
+        reported::<Ids>(),
+        spans!(Ids {
+            parent,
+            hits,
+            child
+        })
+    );
     assert_eq!(reported::<Counter>(), spans!(Counter { hits, label }));
     // Tuple fields are named by position; `span_of!` takes them the same way.
     let tuple = reported::<Tuple>();

@@ -15,6 +15,8 @@ mod ctxt;
 mod expand;
 mod fallback;
 mod repr;
+#[cfg(test)]
+mod snapshot;
 
 use proc_macro::TokenStream;
 
