@@ -50,3 +50,37 @@ fn the_checker_refuses_what_cannot_be_shared_and_accepts_the_rest() {
     }
     t.pass("tests/ui/pass/*.rs");
 }
+
+/// The book shows the `.stderr` files as what the reader's compiler prints: no trybuild
+/// placeholder may stand in for text the compiler would print (`$N others` for a count of
+/// impls, `$RUST` for the standard library's path, `$DIR` for the test's directory). The
+/// derive keeps them out by design: every impl of `ShmSafe` is `do_not_recommend` (no list of
+/// other impls), and the padding checks panic in the generated constant itself (no frame in
+/// `core`).
+#[test]
+fn the_stderr_files_read_as_a_compiler_prints_them() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fail");
+    let mut found = Vec::new();
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/ui/fail exists") {
+        let path = entry.expect("a readable entry").path();
+        if path.extension().is_some_and(|e| e == "stderr") {
+            files += 1;
+            let text = std::fs::read_to_string(&path).expect("UTF-8 text");
+            for placeholder in ["$N", "$RUST", "$DIR", "$WORKSPACE", "$CARGO"] {
+                if text.contains(placeholder) {
+                    found.push(format!("{}: {placeholder}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        files > 30,
+        "the compile-fail cases have .stderr files ({files})"
+    );
+    assert!(
+        found.is_empty(),
+        "placeholders a reader's compiler would not print:\n{}",
+        found.join("\n")
+    );
+}

@@ -10,9 +10,9 @@
 mod enum_record;
 mod missing_repr;
 mod repr_packed;
-mod unsized_field;
 mod tuple_field;
 mod union_record;
+mod unsized_field;
 // Pointers and heap ownership.
 mod box_field;
 mod fn_pointer_field;
@@ -30,8 +30,8 @@ mod enum_field;
 mod nonzero_field;
 mod option_field;
 // Fixed widths.
-mod isize_field;
 mod c_long_field;
+mod isize_field;
 mod usize_field;
 // Padding.
 mod generic_padding;
@@ -84,7 +84,10 @@ fn main() {
         ("implicit_padding", implicit_padding::layouts),
         ("trailing_padding", trailing_padding::layouts),
         ("generic_padding", generic_padding::layouts),
-        ("generic_padding_at_definition", generic_padding_at_definition::layouts),
+        (
+            "generic_padding_at_definition",
+            generic_padding_at_definition::layouts,
+        ),
         ("cell_field", cell_field::layouts),
         ("mutex_field", mutex_field::layouts),
         ("atomic_bool_field", atomic_bool_field::layouts),
