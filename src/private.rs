@@ -97,6 +97,9 @@ impl Pick for Select<true> {
 pub enum Arg<'a> {
     /// A type parameter whose kind is known (it is the type of a field).
     Type(&'a Kind),
+    /// A type parameter that is the element of a field's array, `depth` arrays deep (`T` in a
+    /// field `[[T; 2]; 3]` is the element of the field's kind 2 arrays deep).
+    Element(&'a Kind, usize),
     /// A type parameter the layout does not see.
     Unknown,
     /// A const parameter's value.
@@ -266,6 +269,16 @@ impl Message {
             }
             self = match record.args[i] {
                 Arg::Type(kind) => self.kind(kind),
+                Arg::Element(mut kind, depth) => {
+                    let mut left = depth;
+                    while left > 0 {
+                        if let Kind::Array { elem, .. } = kind {
+                            kind = elem;
+                        }
+                        left -= 1;
+                    }
+                    self.kind(kind)
+                }
                 Arg::Unknown => self.str("_"),
                 Arg::Const(n) => {
                     if n < 0 {
@@ -367,6 +380,7 @@ mod tests {
                     bytes: 8,
                 }),
                 Arg::Type(&arr),
+                Arg::Element(&arr, 1),
                 Arg::Unknown,
                 Arg::Const(-2),
                 Arg::Type(&Kind::Bytes { len: 6 }),
@@ -375,7 +389,7 @@ mod tests {
         let msg = tail(r, "z", 1, 8);
         assert!(
             msg.as_str()
-                .starts_with("`Tagged<u64, [f32; 3], _, -2, FixedStr<6>>` has 7 bytes"),
+                .starts_with("`Tagged<u64, [f32; 3], f32, _, -2, FixedStr<6>>` has 7 bytes"),
             "{}",
             msg.as_str()
         );

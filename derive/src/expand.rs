@@ -362,13 +362,28 @@ fn record_args(record: &Record, kind: &dyn Fn(&Field) -> TokenStream) -> TokenSt
         .filter_map(|param| match param {
             GenericParam::Lifetime(_) => None,
             GenericParam::Type(p) => {
-                let field = record.fields.iter().find(|f| {
-                    matches!(f.ty, Type::Path(t) if t.qself.is_none() && t.path.is_ident(&p.ident))
+                // A field whose type is `P`, or an array of `P` (`[[P; 2]; N]`).
+                let found = record.fields.iter().find_map(|f| {
+                    let mut ty = f.ty;
+                    let mut depth = 0_usize;
+                    while let Type::Array(array) = ty {
+                        ty = &array.elem;
+                        depth += 1;
+                    }
+                    let is_param = matches!(
+                        ty,
+                        Type::Path(t) if t.qself.is_none() && t.path.is_ident(&p.ident)
+                    );
+                    is_param.then_some((f, depth))
                 });
-                Some(match field {
-                    Some(f) => {
+                Some(match found {
+                    Some((f, 0)) => {
                         let kind = kind(f);
                         quote!(::shmsafe::__private::Arg::Type(&#kind))
+                    }
+                    Some((f, depth)) => {
+                        let kind = kind(f);
+                        quote!(::shmsafe::__private::Arg::Element(&#kind, #depth))
                     }
                     None => quote!(::shmsafe::__private::Arg::Unknown),
                 })
