@@ -272,12 +272,17 @@ pub const REFUSED: &[Refusal] = &[
     Refusal {
         names: &["Option", "Result"],
         why: INVALID_BITS,
-        instead: |s| {
-            format!(
+        instead: |s| match s.arg {
+            // `Option<Box<T>>`: the value itself cannot be shared either.
+            Some(arg) if !passes(arg) => format!(
+                "a `u8` flag field beside a shareable stand-in for `{}`",
+                display(arg)
+            ),
+            _ => format!(
                 "the value (`{}`) with a separate `u8` flag field, or a sentinel value (an \
                  `Option<NonZeroU32>` and its kin are accepted: zero is `None`)",
                 s.elem()
-            )
+            ),
         },
     },
     Refusal {
@@ -572,6 +577,10 @@ mod tests {
             [
                 "Option<u64> -> the value (`u64`) with a separate `u8` flag field, or a sentinel value (an `Option<NonZeroU32>` and its kin are accepted: zero is `None`)"
             ]
+        );
+        assert_eq!(
+            refused("Option<Box<u8>>"),
+            ["Option<Box<u8>> -> a `u8` flag field beside a shareable stand-in for `Box<u8>`"]
         );
         assert_eq!(
             refused("&'a str"),
