@@ -282,9 +282,16 @@ fn impl_record(record: &Record) -> TokenStream {
     });
 
     let transparent = matches!(record.repr, Repr::Transparent);
-    // A `#[repr(transparent)]` struct has the layout of its one field that is not a
-    // 1-aligned zero-sized type (the compiler checks that there is at most one), and that
-    // field is `ShmSafe`, so without padding: there is nothing to check.
+    // Why the checks below are the whole argument, by the Reference (1.85,
+    // https://doc.rust-lang.org/1.85.0/reference/type-layout.html):
+    // - `#[repr(C)]` ("The C Representation"): fields in declaration order, each at the first
+    //   offset after the previous one that is a multiple of its alignment, and the size rounded
+    //   up to the struct's alignment. So the bytes not covered by a field are exactly the gaps
+    //   between one field's end and the next one's offset, and after the last one: what the
+    //   checks compare.
+    // - `#[repr(transparent)]` ("The Transparent Representation"): the layout of the one field
+    //   that is not a 1-aligned zero-sized type (the compiler rejects more than one). That field
+    //   is `ShmSafe`, so without padding, and there is nothing to check.
     let (in_kind, at_item) = if transparent {
         (Vec::new(), Vec::new())
     } else if generic {
@@ -320,10 +327,10 @@ fn impl_record(record: &Record) -> TokenStream {
 
             #[automatically_derived]
             // SAFETY: `#[derive(ShmSafe)]` checked that the struct is `repr(C)` or
-            // `repr(transparent)`, that every field type is `ShmSafe` (each through its field's
-            // trait), and that the fields leave no padding (the checks below, and in `KIND` for
-            // what depends on the parameters); `KIND` describes the fields with offsets from
-            // `offset_of!` and sizes from `size_of`.
+            // `repr(transparent)`, that every field type is `ShmSafe` (through the field's
+            // constant or the `where` clause), and that the fields leave no padding (the checks
+            // below, and in `KIND` for what depends on the parameters); `KIND` describes the
+            // fields with offsets from `offset_of!` and sizes from `size_of`.
             unsafe impl #impl_generics ::shmsafe::ShmSafe for #this
             where
                 #(#predicates,)*
