@@ -310,7 +310,7 @@ fn impl_record(record: &Record) -> TokenStream {
     // Evaluating a padding check first evaluates the facts of the concrete fields: when one of
     // them is not `ShmSafe`, that is the one error, and the padding is not checked.
     let concrete_consts: Vec<Ident> = concrete.iter().map(|f| field_const(f)).collect();
-    let at_item = at_item.iter().map(|check| {
+    let at_item = at_item.iter().map(|(_, check)| {
         quote! {
             const _: () = {
                 let _ = (#(#concrete_consts.atomic,)*);
@@ -318,6 +318,11 @@ fn impl_record(record: &Record) -> TokenStream {
             };
         }
     });
+    // In `KIND`, inline constants (control flow here would keep the layout's `&`s below from
+    // being promoted to `'static`), spanned on their field like the checks themselves.
+    let in_kind = in_kind
+        .iter()
+        .map(|(span, check)| quote_spanned!(*span=> const #check;));
 
     let name = ident.to_string();
     quote! {
@@ -337,9 +342,7 @@ fn impl_record(record: &Record) -> TokenStream {
             {
                 type Mutability = #mutability;
                 const KIND: ::shmsafe::Kind = {
-                    // Inline constants: control flow here would keep the layout's `&`s below
-                    // from being promoted to `'static`.
-                    #(const #in_kind;)*
+                    #(#in_kind)*
                     // A braced literal: `&` in a field of one lives as long as the constant,
                     // where an argument of a call would not.
                     ::shmsafe::Kind::Record {
@@ -408,14 +411,21 @@ fn record_name(input: &Input, args: &TokenStream) -> TokenStream {
     quote!(::shmsafe::__private::Record { name: #name, args: &[#args] })
 }
 
-/// `if message.failed() { panic!(message) }`, spanned on `span`.
-fn fail_if(span: Span, message: TokenStream) -> TokenStream {
-    quote_spanned! {span=>
-        let message = { #message };
-        if message.failed() {
-            ::core::panic!("{}", message.as_str());
+/// One padding check: the span of the field it is about, and a block that panics with the
+/// message if there is one.
+type Check = (Span, TokenStream);
+
+/// `{ if message.failed() { panic!(message) } }`, spanned on `span`.
+fn fail_if(span: Span, message: TokenStream) -> Check {
+    let block = quote_spanned! {span=>
+        {
+            let message = { #message };
+            if message.failed() {
+                ::core::panic!("{}", message.as_str());
+            }
         }
-    }
+    };
+    (span, block)
 }
 
 /// One check per pair of neighbouring fields and one after the last field, each in its own
@@ -425,7 +435,7 @@ fn padding_checks(
     record_name: &TokenStream,
     this: &TokenStream,
     field_type: &dyn Fn(&Type) -> Type,
-) -> Vec<TokenStream> {
+) -> Vec<Check> {
     let end = |f: &Field| {
         let member = &f.member;
         let ty = field_type(f.ty);
@@ -468,7 +478,7 @@ fn padding_checks(
             },
         ));
     }
-    checks.into_iter().map(|c| quote!({ #c })).collect()
+    checks
 }
 
 /// For a generic `#[repr(C)]` struct, the gaps that do not depend on its parameters, checked
@@ -476,7 +486,7 @@ fn padding_checks(
 /// them, computed with `#[repr(C)]`'s rule (each field at the next multiple of its alignment).
 /// A `PhantomData` field counts as zero bytes aligned to 1, whatever it is of. When no field
 /// depends on the parameters, the trailing padding too.
-fn prefix_checks(record: &Record, params: &Params) -> Vec<TokenStream> {
+fn prefix_checks(record: &Record, params: &Params) -> Vec<Check> {
     let input = record.input;
     let prefix: Vec<(&Field, Type)> = record
         .fields
@@ -553,7 +563,7 @@ fn prefix_checks(record: &Record, params: &Params) -> Vec<TokenStream> {
             ));
         }
     }
-    checks.into_iter().map(|c| quote!({ #c })).collect()
+    checks
 }
 
 #[cfg(test)]
