@@ -31,6 +31,7 @@ use crate::safe::ShmSafe;
 ///
 /// Shrinking works on the bytes, so failures shrink towards zeroed values.
 pub fn any_bytes<T: ShmSafe + Debug>() -> impl Strategy<Value = T> {
+    const { crate::assert_layout::<T>() };
     proptest::collection::vec(any::<u8>(), size_of::<T>()).prop_map(|bytes| {
         crate::read_from_bytes(&bytes).expect("the vector has size_of::<T>() bytes")
     })

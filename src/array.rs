@@ -101,6 +101,7 @@ impl<T: ShmSafe> SharedArray<T> {
     /// neither the creator nor a reader can later die of `SIGBUS` on a full `/dev/shm`),
     /// [`Error::Os`] if the OS refuses the segment otherwise.
     pub fn writer(len: usize) -> Result<ArrayWriter<T>, Error> {
+        const { crate::assert_layout::<T>() };
         let plan = Plan::new::<T>(len, format::random_u64()?)?;
         let segment = Segment::create(&plan.prefix(), plan.total)?;
         let array =
@@ -117,6 +118,7 @@ impl<T: ShmSafe> SharedArray<T> {
     ///
     /// As [`writer`](Self::writer).
     pub fn from_fn(len: usize, mut f: impl FnMut(usize) -> T) -> Result<Self, Error> {
+        const { crate::assert_layout::<T>() };
         let mut writer = Self::writer(len)?;
         for (i, slot) in writer.iter_mut().enumerate() {
             set(slot, f(i));
@@ -134,6 +136,7 @@ impl<T: ShmSafe> SharedArray<T> {
     where
         T: Send,
     {
+        const { crate::assert_layout::<T>() };
         let mut writer = Self::writer(len)?;
         writer.fill_parallel(useful_threads(len * size_of::<T>()), f);
         Ok(writer.publish())
@@ -148,6 +151,7 @@ impl<T: ShmSafe> SharedArray<T> {
     where
         T: Copy,
     {
+        const { crate::assert_layout::<T>() };
         let mut writer = Self::writer(records.len())?;
         writer.copy_from_slice(records);
         Ok(writer.publish())
@@ -197,6 +201,7 @@ impl<T: ShmSafe> SharedArray<T> {
     where
         T: Immutable,
     {
+        const { crate::assert_layout::<T>() };
         Self::open_with(name, Access::ReadOnly)
     }
 
@@ -221,6 +226,7 @@ impl<T: ShmSafe> SharedArray<T> {
     where
         T: ShmSafe<Mutability = Atomic>,
     {
+        const { crate::assert_layout::<T>() };
         Self::open_with(name, Access::ReadWrite)
     }
 
@@ -384,6 +390,7 @@ pub fn fill_parallel<T: ShmSafe + Send>(
     threads: usize,
     f: impl Fn(usize) -> T + Sync,
 ) {
+    const { crate::assert_layout::<T>() };
     let threads = threads.clamp(1, records.len().max(1));
     let chunk = records.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {

@@ -4,12 +4,16 @@
 //! and a value can be read back from any bytes of the right size without `unsafe`. Borrowed
 //! views need [`Immutable`] (no atomics): bytes read while another thread stores to an atomic
 //! are a data race. A copy ([`read_from_bytes`]) works for every `ShmSafe` type.
+//!
+//! Every function here forces the layout checks of a generic record's instantiation
+//! ([`assert_layout`](crate::assert_layout)) in its own body, so that a padding error points at
+//! the caller's line.
 
 use core::any::type_name;
 use core::mem::MaybeUninit;
 
 use crate::error::Error;
-use crate::safe::{Immutable, ShmSafe, layout_checked};
+use crate::safe::{Immutable, ShmSafe, assert_layout};
 
 /// The bytes of a value.
 ///
@@ -18,12 +22,14 @@ use crate::safe::{Immutable, ShmSafe, layout_checked};
 /// assert_eq!(bytes, 0x0102_0304_u32.to_ne_bytes());
 /// ```
 pub fn as_bytes<T: Immutable>(value: &T) -> &[u8] {
+    // Here as well as in `slice_as_bytes`, so that a padding error names the caller's line.
+    const { assert_layout::<T>() };
     slice_as_bytes(core::slice::from_ref(value))
 }
 
 /// The bytes of a slice of values.
 pub fn slice_as_bytes<T: Immutable>(values: &[T]) -> &[u8] {
-    const { layout_checked::<T>() };
+    const { assert_layout::<T>() };
     // SAFETY: `T: ShmSafe` has no padding, so all `size_of_val(values)` bytes are initialised;
     // `T: Immutable` has no interior mutability, so they cannot change while borrowed. `u8` has
     // alignment 1, and the length is the slice's size in bytes.
@@ -39,7 +45,7 @@ pub fn slice_as_bytes<T: Immutable>(values: &[T]) -> &[u8] {
 /// assert_eq!(words, [u32::MAX; 2]);
 /// ```
 pub fn slice_as_bytes_mut<T: Immutable>(values: &mut [T]) -> &mut [u8] {
-    const { layout_checked::<T>() };
+    const { assert_layout::<T>() };
     // SAFETY: as in `slice_as_bytes`: every byte is initialised and part of a value. The bytes
     // are borrowed uniquely through `&mut`, and any bytes written to them form valid values of
     // `T` (every bit pattern is valid), so the values stay valid.
@@ -55,6 +61,7 @@ pub fn slice_as_bytes_mut<T: Immutable>(values: &mut [T]) -> &mut [u8] {
 /// assert_eq!(zero, [0.0; 3]);
 /// ```
 pub fn zeroed<T: ShmSafe>() -> T {
+    const { assert_layout::<T>() };
     // SAFETY: every bit pattern of a `ShmSafe` type is a valid value, all zeros included.
     unsafe { MaybeUninit::zeroed().assume_init() }
 }
@@ -68,6 +75,7 @@ pub fn zeroed<T: ShmSafe>() -> T {
 /// If `len` values of `T` exceed `isize::MAX` bytes, and aborts if the allocation fails, as
 /// `Vec::with_capacity` does.
 pub fn zeroed_vec<T: ShmSafe>(len: usize) -> Vec<T> {
+    const { assert_layout::<T>() };
     let layout = std::alloc::Layout::array::<T>(len).expect("the vector is too large");
     if layout.size() == 0 {
         let mut v = Vec::new();
@@ -98,7 +106,7 @@ pub fn zeroed_vec<T: ShmSafe>(len: usize) -> Vec<T> {
 /// # Ok::<(), shmsafe::Error>(())
 /// ```
 pub fn ref_from_bytes<T: Immutable>(bytes: &[u8]) -> Result<&T, Error> {
-    const { layout_checked::<T>() };
+    const { assert_layout::<T>() };
     check_len::<T>(bytes, 1, || format!("`{}`", type_name::<T>()))?;
     check_align::<T>(bytes)?;
     // SAFETY: length and alignment were checked above; every bit pattern is a valid `T`
@@ -114,7 +122,7 @@ pub fn ref_from_bytes<T: Immutable>(bytes: &[u8]) -> Result<&T, Error> {
 /// [`Error::WrongByteLength`] unless the length of `bytes` is a multiple of `size_of::<T>()`,
 /// and [`Error::Misaligned`] unless it starts at an address aligned for `T`.
 pub fn slice_from_bytes<T: Immutable>(bytes: &[u8]) -> Result<&[T], Error> {
-    const { layout_checked::<T>() };
+    const { assert_layout::<T>() };
     let size = size_of::<T>();
     if size == 0 {
         // Any number of zero-sized values fit in no bytes; there is no way to tell how many.
@@ -142,6 +150,7 @@ pub fn slice_from_bytes<T: Immutable>(bytes: &[u8]) -> Result<&[T], Error> {
 ///
 /// [`Error::WrongByteLength`] unless `bytes` is exactly `size_of::<T>()` long.
 pub fn read_from_bytes<T: ShmSafe>(bytes: &[u8]) -> Result<T, Error> {
+    const { assert_layout::<T>() };
     check_len::<T>(bytes, 1, || format!("`{}`", type_name::<T>()))?;
     let mut value = MaybeUninit::<T>::uninit();
     // SAFETY: `bytes` has exactly `size_of::<T>()` bytes (checked above) and does not overlap

@@ -42,6 +42,7 @@ pub struct FixedStr<const N: usize>([u8; N]);
 
 // SAFETY: `FixedStr<N>` is `repr(transparent)` over `[u8; N]`: no padding, no pointer, every bit
 // pattern valid (reading checks UTF-8 instead of assuming it).
+#[diagnostic::do_not_recommend]
 unsafe impl<const N: usize> ShmSafe for FixedStr<N> {
     type Mutability = Frozen;
     const KIND: Kind = Kind::Bytes { len: N };

@@ -48,6 +48,9 @@ pub enum Kind {
     /// A record: a struct that derives `ShmSafe`.
     Record(&'static Layout),
     /// A type with no bytes: `()` or `PhantomData<T>`.
+    ///
+    /// (A type that is stored as another has that type's kind: `Option<NonZeroU32>` and
+    /// `Wrapping<u32>` are [`Int`](Kind::Int)s of 4 bytes.)
     Empty,
 }
 
@@ -120,7 +123,8 @@ impl Layout {
         self.align
     }
 
-    /// The fields, in declaration order (which is also offset order).
+    /// The fields, in declaration order, which is also offset order, except that the compiler
+    /// may place the zero-sized fields of a `#[repr(transparent)]` record anywhere.
     pub const fn fields(&self) -> &'static [Field] {
         self.fields
     }

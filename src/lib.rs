@@ -78,7 +78,7 @@ pub use error::Error;
 pub use fixed_str::FixedStr;
 pub use layout::{Field, Kind, Layout};
 pub use leftovers::{SegmentInfo, SegmentState, remove_stale, segments};
-pub use safe::{Atomic, Frozen, Immutable, Mutability, ShmSafe};
+pub use safe::{Atomic, Frozen, Immutable, Mutability, ShmSafe, assert_layout};
 pub use sealed::{SealedArray, SealedWriter};
 pub use segment::{remove, remove_any};
 

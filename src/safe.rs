@@ -1,6 +1,7 @@
 //! The `ShmSafe` contract and its implementations for the building blocks.
 
 use core::marker::PhantomData;
+use core::num::{NonZero, Wrapping};
 use core::sync::atomic::{
     AtomicI8, AtomicI16, AtomicI32, AtomicI64, AtomicU8, AtomicU16, AtomicU32, AtomicU64,
 };
@@ -25,7 +26,8 @@ use crate::layout::Kind;
 ///    handles (`String`, `Vec`, `Box`, `Rc`, `Arc`, ...): an address means nothing in another
 ///    process.
 /// 3. **Every bit pattern is valid.** Another process may write any bytes, so there is no `bool`,
-///    `char`, enum, `NonZero*`, `Option` or reference anywhere in `T`.
+///    `char`, enum, `NonZero*` or reference anywhere in `T`, and no `Option` except
+///    `Option<NonZero*>` (whose `None` is the integer zero, so every bit pattern is a value).
 /// 4. **No padding.** Every byte of `T` belongs to a field, so viewing a value as bytes reads
 ///    only initialised memory.
 /// 5. **No unsynchronised interior mutability.** No `Cell`, `RefCell` or `UnsafeCell`; the
@@ -35,6 +37,47 @@ use crate::layout::Kind;
 ///    [`Atomic`] whenever `T` contains an atomic.
 ///
 /// Implement it by hand only for a type the derive cannot see into, and check each point.
+///
+/// # Generic records
+///
+/// A derived record with type or const parameters (`struct Tagged<T> { tag: u8, value: T }`)
+/// implements `ShmSafe` for every parameter whose field types are `ShmSafe`, but whether it has
+/// padding depends on the parameters: `Tagged<u8>` has none, `Tagged<u64>` has 7 bytes. The
+/// derive therefore checks:
+///
+/// - **at the definition**, every gap that does not depend on the parameters (the fields before
+///   the first one whose type names a parameter; a `PhantomData<U>` field never depends on `U`),
+///   so `struct Id<U> { tag: u8, raw: u64, _of: PhantomData<U> }` fails to compile where it is
+///   written;
+/// - **for each instantiation**, the rest, when the instantiation's [`KIND`](Self::KIND) is
+///   evaluated. Every API of this crate that relies on "no padding" evaluates it ([`as_bytes`],
+///   [`read_from_bytes`], [`zeroed`], [`SharedArray`](crate::SharedArray), ...), so a padded
+///   `Tagged<u64>` is a compile error naming `Tagged<u64>` wherever one of them is used with it.
+///
+/// So the promise holds for a derived generic record once [`assert_layout`] has been evaluated
+/// for the instantiation. Code of your own that relies on it for a generic `T: ShmSafe` (say, to
+/// read a value's bytes through a pointer) forces the check the same way, with
+/// `const { shmsafe::assert_layout::<T>() }` in its body; a padded instantiation then fails to
+/// build. The check runs when the compiler generates code (`cargo build`, not `cargo check`); to
+/// see it at `cargo check` and in the IDE, assert a concrete instantiation in a `const` item:
+///
+/// ```compile_fail,E0080
+/// use shmsafe::ShmSafe;
+///
+/// #[derive(ShmSafe)]
+/// #[repr(C)]
+/// struct Tagged<T> {
+///     tag: u8,
+///     value: T,
+/// }
+///
+/// const _: () = shmsafe::assert_layout::<Tagged<u8>>(); // no padding: fine
+/// const _: () = shmsafe::assert_layout::<Tagged<u64>>(); // error: 7 bytes of padding
+/// ```
+///
+/// [`as_bytes`]: crate::as_bytes
+/// [`read_from_bytes`]: crate::read_from_bytes
+/// [`zeroed`]: crate::zeroed
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be placed in shared memory",
     label = "`{Self}` is not `ShmSafe`",
@@ -64,10 +107,33 @@ pub unsafe trait ShmSafe: Sized {
         crate::layout::fingerprint(&Self::KIND, size_of::<Self>(), align_of::<Self>());
 }
 
-/// Forces the compile-time checks of `T`'s layout: a generic record's derive can check its
-/// padding only for concrete parameters, so it does so when its `KIND` is evaluated. Every
-/// function whose soundness rests on "no padding" calls this in a `const` block.
-pub(crate) const fn layout_checked<T: ShmSafe>() {
+/// Forces the compile-time layout checks of `T`: for a derived generic record, the padding
+/// checks that depend on its parameters (see [`ShmSafe`'s section on generic
+/// records](ShmSafe#generic-records)). For every other `ShmSafe` type it does nothing, since those
+/// were checked where the type was defined.
+///
+/// Every function of this crate whose soundness rests on "no padding" calls it in a `const`
+/// block. Do the same in generic code of your own that relies on the promise:
+///
+/// ```
+/// use shmsafe::ShmSafe;
+///
+/// /// The first byte of a value, read through a pointer: sound only without padding.
+/// fn first_byte<T: ShmSafe>(value: &T) -> Option<u8> {
+///     const { shmsafe::assert_layout::<T>() };
+///     if size_of::<T>() == 0 {
+///         return None;
+///     }
+///     // SAFETY: `T` has no padding (checked above), so its first byte is initialised.
+///     Some(unsafe { *(value as *const T).cast::<u8>() })
+/// }
+/// assert_eq!(first_byte(&0x0101_u16), Some(1));
+/// ```
+///
+/// In a `const` item it runs at `cargo check`:
+/// `const _: () = shmsafe::assert_layout::<Tagged<u64>>();` fails there when `Tagged<u64>` has
+/// padding.
+pub const fn assert_layout<T: ShmSafe>() {
     let _kind = T::KIND;
 }
 
@@ -113,11 +179,13 @@ mod sealed {
 /// Implemented automatically for every `ShmSafe` type whose
 /// [`Mutability`](ShmSafe::Mutability) is [`Frozen`].
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` contains atomics, so its bytes cannot be borrowed",
+    message = "`{Self}` contains atomics, so it cannot be borrowed as bytes or mapped read-only",
     label = "`{Self}` has an atomic field",
     note = "another thread or process may store to the atomic while the bytes are read, which \
             is a data race; copy the value out with `shmsafe::read_from_bytes`, or read the \
-            fields through their atomic `load` methods"
+            fields through their atomic `load` methods",
+    note = "an atomic in a read-only mapping cannot be used as one: open a segment of such \
+            records with `SharedArray::open_read_write`"
 )]
 ///
 /// # Safety
@@ -128,12 +196,19 @@ mod sealed {
 pub unsafe trait Immutable: ShmSafe {}
 // SAFETY: `Mutability = Frozen` is the `ShmSafe` promise that the type has no atomics or other
 // interior mutability.
+// `do_not_recommend`: when a type is not `Immutable`, say so with the message above rather than
+// as a mismatch of `Mutability`.
+#[diagnostic::do_not_recommend]
 unsafe impl<T: ShmSafe<Mutability = Frozen>> Immutable for T {}
 
+// Every impl of `ShmSafe` is `#[diagnostic::do_not_recommend]`: when a type is not `ShmSafe`, the
+// error then says so with the trait's own message and names the type the user wrote (`[Side; 2]`,
+// not `Side`), without a list of "the following other types implement `ShmSafe`".
 macro_rules! impl_scalar {
     ($($t:ty => $kind:expr),* $(,)?) => {$(
         // SAFETY: a primitive integer or float has a fixed size, no padding, no pointers, and
         // every bit pattern of its size is a valid value.
+        #[diagnostic::do_not_recommend]
         unsafe impl ShmSafe for $t {
             type Mutability = Frozen;
             const KIND: Kind = $kind;
@@ -161,6 +236,7 @@ macro_rules! impl_atomic {
         // SAFETY: an atomic integer has the size, alignment and bit validity of its integer,
         // holds no pointer, and its interior mutability is synchronised; `Mutability = Atomic`
         // keeps it from being viewed as borrowed bytes.
+        #[diagnostic::do_not_recommend]
         unsafe impl ShmSafe for $t {
             type Mutability = Atomic;
             const KIND: Kind = $kind;
@@ -181,6 +257,7 @@ impl_atomic! {
 
 // SAFETY: an array of `ShmSafe` elements has no padding between elements (an element's size is a
 // multiple of its alignment), no pointers, and every bit pattern valid when each element's is.
+#[diagnostic::do_not_recommend]
 unsafe impl<T: ShmSafe, const N: usize> ShmSafe for [T; N] {
     type Mutability = T::Mutability;
     const KIND: Kind = Kind::Array {
@@ -190,7 +267,42 @@ unsafe impl<T: ShmSafe, const N: usize> ShmSafe for [T; N] {
     };
 }
 
+macro_rules! impl_option_nonzero {
+    ($($t:ty => $kind:expr),* $(,)?) => {$(
+        // SAFETY: the standard library guarantees that `Option<NonZero<T>>` has the size,
+        // alignment and ABI of `T`, with `None` represented by zero: every bit pattern of `T`
+        // is therefore a valid value (zero reads as `None`), and there is no padding or pointer.
+        #[diagnostic::do_not_recommend]
+        unsafe impl ShmSafe for Option<NonZero<$t>> {
+            type Mutability = Frozen;
+            const KIND: Kind = $kind;
+        }
+    )*};
+}
+
+impl_option_nonzero! {
+    u8 => Kind::Int { signed: false, bytes: 1 },
+    u16 => Kind::Int { signed: false, bytes: 2 },
+    u32 => Kind::Int { signed: false, bytes: 4 },
+    u64 => Kind::Int { signed: false, bytes: 8 },
+    u128 => Kind::Int { signed: false, bytes: 16 },
+    i8 => Kind::Int { signed: true, bytes: 1 },
+    i16 => Kind::Int { signed: true, bytes: 2 },
+    i32 => Kind::Int { signed: true, bytes: 4 },
+    i64 => Kind::Int { signed: true, bytes: 8 },
+    i128 => Kind::Int { signed: true, bytes: 16 },
+}
+
+// SAFETY: `Wrapping<T>` is `#[repr(transparent)]` over `T` (documented: "guaranteed to have the
+// same layout and ABI as `T`"), so it has exactly `T`'s bytes, validity and mutability.
+#[diagnostic::do_not_recommend]
+unsafe impl<T: ShmSafe> ShmSafe for Wrapping<T> {
+    type Mutability = T::Mutability;
+    const KIND: Kind = T::KIND;
+}
+
 // SAFETY: `()` has no bytes at all.
+#[diagnostic::do_not_recommend]
 unsafe impl ShmSafe for () {
     type Mutability = Frozen;
     const KIND: Kind = Kind::Empty;
@@ -198,6 +310,7 @@ unsafe impl ShmSafe for () {
 
 // SAFETY: `PhantomData<T>` has no bytes at all, whatever `T` is: it is a marker for the type
 // system and never holds a `T`.
+#[diagnostic::do_not_recommend]
 unsafe impl<T: ?Sized> ShmSafe for PhantomData<T> {
     type Mutability = Frozen;
     const KIND: Kind = Kind::Empty;
@@ -217,6 +330,20 @@ mod tests {
         assert!(!mutability::<[[f32; 3]; 2]>());
         assert!(mutability::<AtomicU32>());
         assert!(mutability::<[AtomicU64; 4]>());
+    }
+
+    #[test]
+    fn option_nonzero_and_wrapping_are_their_integers() {
+        assert_eq!(size_of::<Option<NonZero<u32>>>(), 4);
+        assert_eq!(<Option<NonZero<u32>>>::KIND, u32::KIND);
+        assert_eq!(<Option<NonZero<i16>>>::FINGERPRINT, i16::FINGERPRINT);
+        assert_eq!(<Wrapping<u64>>::KIND, u64::KIND);
+        assert!(mutability::<Wrapping<AtomicU8>>());
+        // Zero is `None`: every bit pattern is a value.
+        let none: Option<NonZero<u64>> = crate::read_from_bytes(&[0; 8]).unwrap();
+        assert_eq!(none, None);
+        let some: Option<NonZero<u64>> = crate::read_from_bytes(&5_u64.to_ne_bytes()).unwrap();
+        assert_eq!(some.map(NonZero::get), Some(5));
     }
 
     #[test]

@@ -113,6 +113,7 @@ impl<T: Immutable> SealedArray<T> {
     /// [`Error::TooLarge`] if `len` records do not fit in memory, [`Error::Os`] if the OS
     /// refuses the memfd.
     pub fn writer(len: usize) -> Result<SealedWriter<T>, Error> {
+        const { crate::assert_layout::<T>() };
         let nonce = format::random_u64()?;
         let mut plan = Plan::new::<T>(len, nonce)?;
         // The state is final from the start: nobody can open the memfd before it is sealed, and
@@ -140,6 +141,7 @@ impl<T: Immutable> SealedArray<T> {
     ///
     /// As [`writer`](Self::writer) and [`SealedWriter::seal`].
     pub fn from_fn(len: usize, mut f: impl FnMut(usize) -> T) -> Result<Self, Error> {
+        const { crate::assert_layout::<T>() };
         let mut writer = Self::writer(len)?;
         for (i, slot) in writer.iter_mut().enumerate() {
             crate::array::set(slot, f(i));
@@ -157,6 +159,7 @@ impl<T: Immutable> SealedArray<T> {
     where
         T: Send,
     {
+        const { crate::assert_layout::<T>() };
         let mut writer = Self::writer(len)?;
         let threads = crate::array::useful_threads(len * size_of::<T>());
         writer.fill_parallel(threads, f);
@@ -172,6 +175,7 @@ impl<T: Immutable> SealedArray<T> {
     where
         T: Copy,
     {
+        const { crate::assert_layout::<T>() };
         let mut writer = Self::writer(records.len())?;
         writer.copy_from_slice(records);
         writer.seal()
@@ -189,6 +193,7 @@ impl<T: Immutable> SealedArray<T> {
     /// of another user; then as [`from_fd`](Self::from_fd), and [`Error::StaleHandle`] when the
     /// descriptor now holds another sealed array.
     pub fn open(handle: &str) -> Result<Self, Error> {
+        const { crate::assert_layout::<T>() };
         let (path, nonce) = parse_handle(handle)?;
         let fd = segment::open_read_only(path).map_err(|e| match e {
             Error::NotFound { .. } => Error::HandleGone {
@@ -221,6 +226,7 @@ impl<T: Immutable> SealedArray<T> {
     /// [`Error::NotShmsafe`], [`Error::UnsupportedVersion`], [`Error::LayoutMismatch`],
     /// [`Error::CorruptHeader`], [`Error::Truncated`].
     pub fn from_fd(fd: OwnedFd) -> Result<Self, Error> {
+        const { crate::assert_layout::<T>() };
         let name = format!("file descriptor {}", fd.as_raw_fd());
         Self::check(fd, &name, None, SealedMap::Shared)
     }

@@ -398,7 +398,7 @@ fn derive_fixes() {
     let out = run("derive_fixes");
     assert_eq!(
         out.lines().last(),
-        Some("33 fixes compile and run"),
+        Some("39 fixes compile and run"),
         "{out}"
     );
     assert_eq!(

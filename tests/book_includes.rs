@@ -141,7 +141,7 @@ fn the_gallery_shows_every_compile_fail_test() {
     missing.sort();
     assert!(
         missing.is_empty(),
-        "the book's gallery of compile errors (book/src/compile-errors.md) does not show: {missing:?}"
+        "the book's gallery of compile errors (book/src/gallery-*.md) does not show: {missing:?}"
     );
 }
 

@@ -172,7 +172,7 @@ fn a_small_run_checks_every_sum_and_reports_json_and_a_chart() {
         "{}",
         out.context()
     );
-    for method in ["shm", "copy", "threads"] {
+    for method in ["shm", "sealed", "copy", "threads"] {
         let line = out
             .stdout
             .lines()
@@ -195,7 +195,7 @@ fn a_small_run_checks_every_sum_and_reports_json_and_a_chart() {
         .iter()
         .map(|m| m["method"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["shm", "copy", "threads"]);
+    assert_eq!(names, ["shm", "sealed", "copy", "threads"]);
     for m in methods {
         let name = m["method"].as_str().unwrap();
         assert_eq!(m["nansum"], 500.0, "{name}: nansum == rows / 2");
@@ -330,7 +330,7 @@ fn a_crashing_worker_fails_the_run_and_is_named() {
 
 #[test]
 fn a_wrong_sum_fails_the_run_and_is_named() {
-    for method in ["shm", "copy"] {
+    for method in ["shm", "sealed", "copy"] {
         let out = run(&[
             "--rows",
             "1000",

@@ -1,11 +1,19 @@
 //! The layout descriptor: invariants of derived layouts, and properties of the fingerprint.
+//!
+//! Two independent oracles check the derive: `memoffset::span_of!` for the offset and size of
+//! every field the layout reports (computed by `memoffset`'s own pointer arithmetic, not by
+//! `core::mem::offset_of!` as the derive does), and `static_assertions` for which types are and
+//! are not `ShmSafe` and `Immutable`.
 
+use std::cell::Cell;
 use std::marker::PhantomData;
-use std::sync::atomic::AtomicU32;
+use std::num::{NonZeroU32, NonZeroU64, Wrapping};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
 
 use proptest::prelude::*;
 use shmsafe::layout::fingerprint;
-use shmsafe::{Field, FixedStr, Kind, Layout, ShmSafe};
+use shmsafe::{Field, FixedStr, Immutable, Kind, Layout, ShmSafe};
+use static_assertions::{assert_impl_all, assert_not_impl_any};
 
 #[derive(ShmSafe)]
 #[repr(C)]
@@ -49,6 +57,70 @@ struct Generic<T, const N: usize> {
 #[repr(C)]
 struct Tuple(u64, Point, FixedStr<8>);
 
+#[derive(ShmSafe)]
+#[repr(C)]
+struct Ids {
+    parent: Option<NonZeroU64>,
+    hits: Wrapping<u32>,
+    child: Option<NonZeroU32>,
+}
+
+#[derive(ShmSafe)]
+#[repr(transparent)]
+struct Meters(PhantomData<String>, f64);
+
+#[derive(ShmSafe)]
+#[repr(C)]
+struct Counter {
+    hits: AtomicU64,
+    label: FixedStr<8>,
+}
+
+// Which types the checker's trait says can be shared, and which cannot be borrowed as bytes.
+assert_impl_all!(Seed: ShmSafe, Immutable);
+assert_impl_all!(Mixed: ShmSafe);
+assert_not_impl_any!(Mixed: Immutable);
+assert_impl_all!(Counter: ShmSafe);
+assert_not_impl_any!(Counter: Immutable);
+assert_impl_all!(Generic<f64, 3>: ShmSafe, Immutable);
+assert_not_impl_any!(Generic<String, 3>: ShmSafe);
+assert_not_impl_any!(Generic<AtomicU32, 3>: Immutable);
+assert_impl_all!(Option<NonZeroU32>: ShmSafe, Immutable);
+assert_impl_all!(Wrapping<u64>: ShmSafe, Immutable);
+assert_impl_all!(Wrapping<AtomicU64>: ShmSafe);
+assert_not_impl_any!(Wrapping<AtomicU64>: Immutable);
+assert_impl_all!(PhantomData<String>: ShmSafe, Immutable);
+assert_impl_all!(Meters: ShmSafe, Immutable);
+assert_not_impl_any!(
+    String: ShmSafe, Immutable
+);
+assert_not_impl_any!(bool: ShmSafe);
+assert_not_impl_any!(char: ShmSafe);
+assert_not_impl_any!(usize: ShmSafe);
+assert_not_impl_any!(Option<u32>: ShmSafe);
+assert_not_impl_any!(NonZeroU32: ShmSafe);
+assert_not_impl_any!(Option<std::num::NonZeroUsize>: ShmSafe);
+assert_not_impl_any!(AtomicBool: ShmSafe);
+assert_not_impl_any!(Cell<u32>: ShmSafe);
+assert_not_impl_any!(&'static u8: ShmSafe);
+assert_not_impl_any!((u32, u32): ShmSafe);
+
+/// The offset and size of every field, by `memoffset::span_of!`: `(name, start..end)`.
+macro_rules! spans {
+    ($t:ty { $($field:tt),* $(,)? }) => {
+        vec![$((stringify!($field), memoffset::span_of!($t, $field))),*]
+    };
+}
+
+/// The layout's fields as `(name, start..end)`.
+fn reported<T: ShmSafe>() -> Vec<(&'static str, std::ops::Range<usize>)> {
+    layout_of::<T>()
+        .fields()
+        .iter()
+        .map(|f| (f.name(), f.offset()..f.offset() + f.size()))
+        .collect()
+}
+
 fn layout_of<T: ShmSafe>() -> &'static Layout {
     match T::KIND {
         Kind::Record(layout) => layout,
@@ -85,6 +157,93 @@ fn derived_layouts_account_for_every_byte() {
     check_invariants::<Generic<f64, 3>>();
     check_invariants::<Generic<u8, 4>>();
     check_invariants::<Tuple>();
+}
+
+#[test]
+fn offsets_and_sizes_agree_with_memoffset() {
+    assert_eq!(
+        reported::<Seed>(),
+        spans!(Seed {
+            date,
+            val,
+            name,
+            _pad
+        })
+    );
+    assert_eq!(reported::<Point>(), spans!(Point { x, y }));
+    assert_eq!(
+        reported::<Mixed>(),
+        spans!(Mixed {
+            points,
+            hits,
+            code,
+            flag,
+            small,
+            wide,
+            _marker,
+            grid,
+            _pad
+        })
+    );
+    assert_eq!(
+        reported::<Generic<u16, 6>>(),
+        spans!(Generic<u16, 6> { items, count, _pad })
+    );
+    assert_eq!(
+        reported::<Ids>(),
+        spans!(Ids {
+            parent,
+            hits,
+            child
+        })
+    );
+    assert_eq!(reported::<Counter>(), spans!(Counter { hits, label }));
+    // Tuple fields are named by position; `span_of!` takes them the same way.
+    let tuple = reported::<Tuple>();
+    assert_eq!(
+        tuple,
+        [
+            ("0", memoffset::span_of!(Tuple, 0)),
+            ("1", memoffset::span_of!(Tuple, 1)),
+            ("2", memoffset::span_of!(Tuple, 2)),
+        ]
+    );
+    let meters = reported::<Meters>();
+    assert_eq!(
+        meters,
+        [
+            ("0", memoffset::span_of!(Meters, 0)),
+            ("1", memoffset::span_of!(Meters, 1)),
+        ]
+    );
+}
+
+#[test]
+fn option_nonzero_and_wrapping_are_integers_in_the_layout_and_for_numpy() {
+    let ids = layout_of::<Ids>();
+    let kinds: Vec<Kind> = ids.fields().iter().map(Field::kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            Kind::Int {
+                signed: false,
+                bytes: 8
+            },
+            Kind::Int {
+                signed: false,
+                bytes: 4
+            },
+            Kind::Int {
+                signed: false,
+                bytes: 4
+            },
+        ]
+    );
+    assert_eq!(
+        ids.numpy_dtype(),
+        r#"{"names": ["parent", "hits", "child"], "formats": ["<u8", "<u4", "<u4"], "offsets": [0, 8, 12], "itemsize": 16}"#
+    );
+    check_invariants::<Ids>();
 }
 
 #[test]

@@ -1,106 +1,109 @@
-//! The derive's own small view of the input: a record and its fields.
+//! The derive's own small view of the input: a struct and its fields, or the enum or union that
+//! was given instead. Parsing never fails here; [`check`](crate::check) decides what is allowed.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields, Generics, Ident, Member, Type};
+use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Member, Type};
 
-use crate::ctxt::Ctxt;
-use crate::repr::{self, Repr};
-
-/// A struct that asked to derive `ShmSafe`.
-pub struct Record<'a> {
+/// What `#[derive(ShmSafe)]` was applied to.
+pub struct Input<'a> {
     pub ident: &'a Ident,
     pub generics: &'a Generics,
-    pub repr: Option<Repr>,
-    pub fields: Vec<Field<'a>>,
+    pub attrs: &'a [Attribute],
+    pub body: Body<'a>,
 }
 
-/// One field of the record.
+/// The kind of item, with what the rules need of it.
+pub enum Body<'a> {
+    /// A struct (named, tuple or unit) and its fields.
+    Struct(Vec<Field<'a>>),
+    /// `enum Name`, the tokens an error points at.
+    Enum(TokenStream),
+    /// `union Name`, the tokens an error points at.
+    Union(TokenStream),
+}
+
+/// One field of a struct.
 pub struct Field<'a> {
+    /// Its position among the fields, from 0.
+    pub index: usize,
     /// How the generated code names it: `date` or `0`.
     pub member: Member,
-    /// How messages name it.
+    /// How messages name it: `date` (without `r#`) or `0`.
     pub name: String,
     pub ty: &'a Type,
 }
 
 impl Field<'_> {
+    /// Where errors about the field point: its type.
     pub fn span(&self) -> Span {
         self.ty.span()
     }
 }
 
-impl<'a> Record<'a> {
-    /// Parses the input; enums and unions are reported and give `None`.
-    pub fn from_input(input: &'a DeriveInput, cx: &mut Ctxt) -> Option<Self> {
+impl<'a> Input<'a> {
+    pub fn from_syn(input: &'a DeriveInput) -> Self {
         let ident = &input.ident;
-        let fields = match &input.data {
-            Data::Struct(data) => &data.fields,
+        let body = match &input.data {
+            Data::Struct(data) => Body::Struct(fields(&data.fields)),
             Data::Enum(data) => {
-                cx.error(
-                    {
-                        let token = data.enum_token;
-                        quote::quote!(#token #ident)
-                    },
-                    format!(
-                        "enum `{ident}` cannot be shared: another process may write a \
-                         discriminant that names no variant, which is undefined behaviour; use a \
-                         `#[repr(C)]` struct with an integer code field (`u8`, `u32`) and one \
-                         constant per variant"
-                    ),
-                );
-                return None;
+                let token = data.enum_token;
+                Body::Enum(quote!(#token #ident))
             }
             Data::Union(data) => {
-                cx.error(
-                    {
-                        let token = data.union_token;
-                        quote::quote!(#token #ident)
-                    },
-                    format!(
-                        "union `{ident}` cannot be shared: its fields overlap, and nothing \
-                         records which one was written; use a `#[repr(C)]` struct with explicit \
-                         `_pad: [u8; N]` fields, or a byte array `[u8; N]`"
-                    ),
-                );
-                return None;
+                let token = data.union_token;
+                Body::Union(quote!(#token #ident))
             }
         };
-        let repr = repr::parse(&input.attrs, ident, cx);
-        let fields = match fields {
-            Fields::Named(named) => named
-                .named
-                .iter()
-                .map(|f| {
-                    let id = f.ident.clone().expect("named fields have names");
-                    Field {
-                        name: id.unraw().to_string(),
-                        member: Member::Named(id),
-                        ty: &f.ty,
-                    }
-                })
-                .collect(),
-            Fields::Unnamed(unnamed) => unnamed
-                .unnamed
-                .iter()
-                .enumerate()
-                .map(|(i, f)| Field {
-                    name: i.to_string(),
-                    member: Member::Unnamed(syn::Index {
-                        index: i as u32,
-                        span: f.ty.span(),
-                    }),
-                    ty: &f.ty,
-                })
-                .collect(),
-            Fields::Unit => Vec::new(),
-        };
-        Some(Record {
+        Input {
             ident,
             generics: &input.generics,
-            repr,
-            fields,
-        })
+            attrs: &input.attrs,
+            body,
+        }
+    }
+
+    /// The fields, if it is a struct.
+    pub fn fields(&self) -> Option<&[Field<'a>]> {
+        match &self.body {
+            Body::Struct(fields) => Some(fields),
+            Body::Enum(_) | Body::Union(_) => None,
+        }
+    }
+}
+
+fn fields(fields: &Fields) -> Vec<Field<'_>> {
+    match fields {
+        Fields::Named(named) => named
+            .named
+            .iter()
+            .enumerate()
+            .map(|(index, f)| {
+                let id = f.ident.clone().expect("named fields have names");
+                Field {
+                    index,
+                    name: id.unraw().to_string(),
+                    member: Member::Named(id),
+                    ty: &f.ty,
+                }
+            })
+            .collect(),
+        Fields::Unnamed(unnamed) => unnamed
+            .unnamed
+            .iter()
+            .enumerate()
+            .map(|(index, f)| Field {
+                index,
+                name: index.to_string(),
+                member: Member::Unnamed(syn::Index {
+                    index: index as u32,
+                    span: f.ty.span(),
+                }),
+                ty: &f.ty,
+            })
+            .collect(),
+        Fields::Unit => Vec::new(),
     }
 }

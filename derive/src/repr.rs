@@ -1,88 +1,104 @@
-//! `#[repr(...)]`: parsed into the one form the rules allow, or an error.
+//! `#[repr(...)]`: every item the struct's `repr` attributes name, with its span, and the one
+//! type, [`Repr`], that the rules in [`check`](crate::check) turn them into.
+//!
+//! Identifiers are compared without `r#`: the compiler reads `#[r#repr(r#packed)]` as
+//! `#[repr(packed)]`, and so must the rules.
 
-use syn::{Attribute, Ident};
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::{Attribute, Path};
 
-use crate::ctxt::Ctxt;
-
-/// The layouts a shareable struct may have.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// The layouts a shareable struct may have: only the legal combinations. (Errors about a repr
+/// point at the item in [`items`]; once a `Repr` exists there is nothing left to point at.)
+#[derive(Clone, Copy, Debug)]
 pub enum Repr {
-    /// `#[repr(C)]`, with or without `align(N)`.
-    C,
-    /// `#[repr(transparent)]`.
+    /// `#[repr(C)]`, possibly with `align(N)`, which raises the alignment (and so may add
+    /// trailing padding, which the padding checks report).
+    C { align: Option<u64> },
+    /// `#[repr(transparent)]`: the layout of its one field that is not a 1-byte-aligned
+    /// zero-sized type, so it has no padding of its own.
     Transparent,
 }
 
-/// Reads every `#[repr(...)]` on the struct. Reports `repr(Rust)`, `repr(packed)` and a missing
-/// repr; returns `None` after reporting.
-pub fn parse(attrs: &[Attribute], ident: &Ident, cx: &mut Ctxt) -> Option<Repr> {
-    let mut repr = None;
-    let mut refused = false;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("repr")) {
-        let result = attr.parse_nested_meta(|meta| {
+/// One item inside `#[repr(...)]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item {
+    C,
+    Transparent,
+    Align(u64),
+    Packed,
+    Rust,
+    /// An integer repr (`u8`, ...) or `simd`: the compiler itself rejects those on a struct.
+    Other,
+}
+
+/// Every item of every `#[repr(...)]` attribute, in order, with its span.
+pub fn items(attrs: &[Attribute]) -> syn::Result<Vec<(Item, Span)>> {
+    let mut items = Vec::new();
+    for attr in attrs.iter().filter(|a| is(a.path(), "repr")) {
+        attr.parse_nested_meta(|meta| {
             let path = &meta.path;
-            if path.is_ident("C") {
-                repr = Some(Repr::C);
-            } else if path.is_ident("transparent") {
-                repr = Some(Repr::Transparent);
-            } else if path.is_ident("align") {
-                // align(N) may add trailing padding, which the padding check reports.
+            let span = syn::spanned::Spanned::span(path);
+            let item = if is(path, "C") {
+                Item::C
+            } else if is(path, "transparent") {
+                Item::Transparent
+            } else if is(path, "align") {
                 let content;
                 syn::parenthesized!(content in meta.input);
-                content.parse::<syn::LitInt>()?;
-            } else if path.is_ident("packed") {
+                Item::Align(content.parse::<syn::LitInt>()?.base10_parse()?)
+            } else if is(path, "packed") {
                 if meta.input.peek(syn::token::Paren) {
                     let content;
                     syn::parenthesized!(content in meta.input);
                     content.parse::<syn::LitInt>()?;
                 }
-                refused = true;
-                cx.error(
-                    path,
-                    format!(
-                        "`{ident}` cannot be `repr(packed)`: packed fields can be misaligned, and \
-                         a reference to a misaligned field is undefined behaviour; remove \
-                         `packed` and add explicit `_pad: [u8; N]` fields where the compiler \
-                         would pad"
-                    ),
-                );
-            } else if path.is_ident("Rust") {
-                refused = true;
-                cx.error(
-                    path,
-                    format!(
-                        "`{ident}` cannot be `repr(Rust)`: the compiler may order its fields \
-                         differently in each build, so two processes would disagree on where \
-                         each field is; write `#[repr(C)]` instead"
-                    ),
-                );
+                Item::Packed
+            } else if is(path, "Rust") {
+                Item::Rust
             } else {
-                // Integer reprs are for enums; rustc reports them on a struct itself.
                 if meta.input.peek(syn::token::Paren) {
                     let content;
                     syn::parenthesized!(content in meta.input);
                     content.parse::<proc_macro2::TokenStream>()?;
                 }
-            }
+                Item::Other
+            };
+            items.push((item, span));
             Ok(())
-        });
-        if let Err(e) = result {
-            refused = true;
-            cx.error_at(e.span(), e);
-        }
+        })?;
     }
-    if refused {
-        return None;
+    Ok(items)
+}
+
+/// Whether `path` is the single identifier `name`, written with or without `r#`.
+fn is(path: &Path, name: &str) -> bool {
+    path.get_ident().is_some_and(|ident| ident.unraw() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items_of(attr: &str) -> Vec<Item> {
+        let input: syn::DeriveInput = syn::parse_str(&format!("{attr} struct S;")).unwrap();
+        items(&input.attrs)
+            .unwrap()
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect()
     }
-    if repr.is_none() {
-        cx.error(
-            ident,
-            format!(
-                "`{ident}` needs `#[repr(C)]` to be shared: without it the compiler may order \
-                 its fields differently in each build, so two processes would disagree on where \
-                 each field is; add `#[repr(C)]` above `struct {ident}`"
-            ),
+
+    #[test]
+    fn raw_identifiers_are_read_as_the_compiler_reads_them() {
+        assert_eq!(items_of("#[repr(C, r#packed)]"), [Item::C, Item::Packed]);
+        assert_eq!(items_of("#[r#repr(packed)]"), [Item::Packed]);
+        assert_eq!(items_of("#[repr(r#C)]"), [Item::C]);
+        assert_eq!(
+            items_of("#[repr(C, align(16))]"),
+            [Item::C, Item::Align(16)]
         );
+        assert_eq!(items_of("#[repr(packed(2))]"), [Item::Packed]);
+        assert_eq!(items_of("#[derive(Clone)] #[doc = \"x\"]"), []);
     }
-    repr
 }

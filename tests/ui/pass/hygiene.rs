@@ -15,4 +15,20 @@ struct Row {
     b: f64,
 }
 
-fn main() {}
+#[derive(::shmsafe::ShmSafe)]
+#[repr(C)]
+struct Generic<T, U, const N: usize> {
+    tag: u32,
+    len: u32,
+    items: [T; N],
+    _of: ::core::marker::PhantomData<U>,
+}
+
+#[derive(::shmsafe::ShmSafe)]
+#[repr(transparent)]
+struct Wrapper(::core::marker::PhantomData<Self>, u64);
+
+fn main() {
+    let _ = ::shmsafe::zeroed::<Generic<f64, core, 2>>();
+    let _ = ::shmsafe::zeroed::<Wrapper>();
+}
