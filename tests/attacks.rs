@@ -124,6 +124,7 @@ fn child_process_entry() {
         }
         "scribble" => scribble_inside(&name),
         "many-opens" => many_opens_inside(),
+        "create-under-signals" => create_under_signals_inside(),
         other => panic!("unknown SHMSAFE_CHILD role {other:?}"),
     }
 }
@@ -158,7 +159,7 @@ fn a_full_dev_shm_is_an_error_never_sigbus() {
     ) else {
         return;
     };
-    assert_exited_cleanly(out.status, "the driver in the private mount namespace");
+    support::assert_output_ok(&out, "the driver in the private mount namespace");
     let lines = reported(&out.stdout);
     assert_eq!(
         lines.last().map(String::as_str),
@@ -267,6 +268,72 @@ fn full_tmpfs_inside() {
     std::fs::remove_file(filler).unwrap();
     dev_shm_is_empty();
     report("a reader read every record of a published array on a full tmpfs");
+}
+
+/// A creator bombarded with signals (handled, so they interrupt system calls) while it reserves
+/// its space still creates its segment. Linux before 6.0 stopped a tmpfs `fallocate` with
+/// `EINTR` on any pending signal; newer kernels only on a fatal one, so here this checks that
+/// nothing else in creation turns an interruption into an error.
+#[test]
+fn signals_during_creation_do_not_fail_it() {
+    let mut creator = Spawned::new(&mut child("create-under-signals", ""), false);
+    // The signals go to the creating thread itself (a signal sent to the process may be taken
+    // by another of its threads, leaving the creator uninterrupted).
+    let tid: libc::pid_t = creator
+        .next_report()
+        .and_then(|l| l.strip_prefix("ready, thread ")?.parse().ok())
+        .expect("the creator's thread id");
+    let pid = creator.child.id() as libc::pid_t;
+    let mut sent = 0_u64;
+    while creator.child.try_wait().unwrap().is_none() {
+        // SAFETY: `tgkill` only sends a signal; a thread that has exited makes it fail with
+        // ESRCH, which is ignored.
+        unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGUSR1) };
+        sent += 1;
+    }
+    let outcome = creator.next_report().unwrap_or_default();
+    assert_exited_cleanly(creator.wait(), "the creator under signals");
+    eprintln!("{sent} signals sent: {outcome}");
+    assert!(
+        outcome.starts_with(&format!("{SIGNALLED_CREATIONS} created, handled ")),
+        "{outcome}"
+    );
+}
+
+/// How many 32 MiB segments the signalled creator makes.
+const SIGNALLED_CREATIONS: usize = 20;
+
+fn create_under_signals_inside() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static HANDLED: AtomicU64 = AtomicU64::new(0);
+    extern "C" fn on_signal(_: libc::c_int) {
+        HANDLED.fetch_add(1, Ordering::Relaxed);
+    }
+    // SAFETY: a zeroed `sigaction` is a valid "no flags, empty mask" value; the handler only
+    // touches an atomic, which is async-signal-safe.
+    unsafe {
+        let mut action: libc::sigaction = core::mem::zeroed();
+        action.sa_sigaction = on_signal as usize;
+        assert_eq!(
+            libc::sigaction(libc::SIGUSR1, &action, core::ptr::null_mut()),
+            0
+        );
+    }
+    // SAFETY: `gettid` has no preconditions.
+    let tid = unsafe { libc::gettid() };
+    report(format!("ready, thread {tid}"));
+    let mut errors = Vec::new();
+    let mut created = 0;
+    for _ in 0..SIGNALLED_CREATIONS {
+        match SharedArray::<u64>::writer(32 * MIB / 8) {
+            Ok(_) => created += 1,
+            Err(e) => errors.push(format!("{}: {e}", variant(&e))),
+        }
+    }
+    report(format!(
+        "{created} created, handled {} signals; errors: {errors:?}",
+        HANDLED.load(Ordering::Relaxed)
+    ));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1003,8 +1070,8 @@ fn many_opens_inside() {
     )
     .unwrap();
     let held: Vec<SharedArray<Row>> = (0..2000)
-        // SAFETY: nothing writes to the segment's records while it is open.
         .map(|i| {
+            // SAFETY: nothing writes to the segment's records while it is open.
             unsafe { SharedArray::<Row>::open(rows.name()) }
                 .unwrap_or_else(|e| panic!("open {i}: {e}"))
         })
@@ -1094,7 +1161,7 @@ fn remove_stale_removes_exactly_the_stale_segments() {
     ) else {
         return;
     };
-    assert_exited_cleanly(out.status, "the driver in the private mount namespace");
+    support::assert_output_ok(&out, "the driver in the private mount namespace");
     let lines = reported(&out.stdout);
     assert_eq!(
         lines.last().map(String::as_str),

@@ -167,6 +167,15 @@ pub fn assert_exited_cleanly(status: ExitStatus, what: &str) {
     assert!(status.success(), "{what} failed: {status:?}");
 }
 
+/// [`assert_exited_cleanly`] for a finished child, showing its output if it failed.
+pub fn assert_output_ok(out: &Output, what: &str) {
+    assert!(
+        out.status.signal().is_none() && out.status.success(),
+        "{what} failed or was killed by a signal: {}",
+        describe(out)
+    );
+}
+
 /// Runs `cmd` to completion, killing it (and failing) if it takes more than `limit`: a child
 /// that hangs (on a FIFO, say) fails the test instead of hanging it.
 pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
