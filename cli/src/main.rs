@@ -113,7 +113,7 @@ fn table(segments: &[SegmentInfo]) -> String {
         .iter()
         .map(|s| {
             [
-                s.name.clone(),
+                printable(&s.name),
                 human_size(s.size),
                 s.state.to_string(),
                 s.len.to_string(),
@@ -185,7 +185,7 @@ fn clean(dry_run: bool) -> Result<ExitCode, Error> {
     for s in &removed {
         println!(
             "{verb} {} ({}, {} of {}, creator {})",
-            s.name,
+            printable(&s.name),
             human_size(s.size),
             count_u64(s.len, "record"),
             if s.layout.is_empty() {
@@ -223,7 +223,7 @@ fn rm(names: &[String], force: bool) -> Result<ExitCode, Error> {
             shmsafe::remove(name)
         };
         match result {
-            Ok(()) => println!("removed {name}"),
+            Ok(()) => println!("removed {}", printable(name)),
             Err(e) => {
                 code = ExitCode::FAILURE;
                 let hint = match e {
@@ -237,6 +237,20 @@ fn rm(names: &[String], force: bool) -> Result<ExitCode, Error> {
         }
     }
     Ok(code)
+}
+
+/// A file name made safe for a terminal: anyone who can create files in /dev/shm chooses
+/// them, and a control character could rewrite the screen. Escaped as `\u{1b}`.
+fn printable(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// `1 segment`, `2 segments`.
@@ -274,6 +288,12 @@ mod tests {
         assert_eq!(human_size(24_128), "23.6 KiB");
         assert_eq!(human_size(5 << 20), "5.0 MiB");
         assert_eq!(human_size(3 << 40), "3.0 TiB");
+    }
+
+    #[test]
+    fn names_are_printed_without_control_characters() {
+        assert_eq!(printable("shmsafe_\x1b[2J"), "shmsafe_\\u{1b}[2J");
+        assert_eq!(printable("shmsafe_0123"), "shmsafe_0123");
     }
 
     #[test]
