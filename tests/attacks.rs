@@ -313,7 +313,7 @@ fn create_under_signals_inside() {
     // touches an atomic, which is async-signal-safe.
     unsafe {
         let mut action: libc::sigaction = core::mem::zeroed();
-        action.sa_sigaction = on_signal as usize;
+        action.sa_sigaction = on_signal as *const () as usize;
         assert_eq!(
             libc::sigaction(libc::SIGUSR1, &action, core::ptr::null_mut()),
             0
