@@ -239,3 +239,24 @@ fn clean_inside() {
         "no shmsafe segments of this user in /dev/shm\n"
     );
 }
+
+#[test]
+fn ls_prints_names_without_raw_control_characters() {
+    // Anyone who can write to /dev/shm chooses names; this one would clear the screen.
+    let rows = shmsafe::SharedArray::from_fn(3, seed_row).unwrap();
+    let bytes = support::segment_bytes(rows.name());
+    let evil = RawSegment::named(
+        format!("{}\x1b[2J", support::unique_name("_escape")),
+        &bytes,
+        0o600,
+    );
+    let out = shmsafe(&["ls"]);
+    let text = stdout(&out);
+    let shown = evil.name.replace('\x1b', "\\u{1b}");
+    assert!(text.lines().any(|l| l.starts_with(&shown)), "{text}");
+    assert!(!text.contains('\x1b'), "{text:?}");
+    // `rm` takes the real name.
+    let out = shmsafe(&["rm", &evil.name]);
+    assert_eq!(stdout(&out), format!("removed {shown}\n"));
+    assert!(!exists(&evil.name));
+}
