@@ -2,25 +2,19 @@
 //!
 //! The "other process" is this test binary itself, re-executed with `SHMSAFE_CHILD` set: it
 //! runs only `child_process_entry`, which opens a segment by name and prints what it found.
-//! Bad segments are built byte by byte with `shm_open` so that every error variant is met with
+//! Bad segments are built byte by byte (`support::RawSegment`) so that every error variant is met with
 //! the input that causes it, and each test checks that the segments it made are gone after.
 
-use std::ffi::CString;
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use proptest::prelude::*;
-use shmsafe::format::Header;
 use shmsafe::{Error, FixedStr, SharedArray, ShmSafe};
-
-#[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Row {
-    date: i64,
-    val: f64,
-    name: FixedStr<6>,
-    _pad: [u8; 2],
-}
+use support::{
+    MARK, RawSegment, Row, at, child, describe, put, reported, seed_row, segment_bytes, shm_path,
+    variant,
+};
 
 /// Another 24-byte record: the same size as `Row`, another layout.
 #[derive(ShmSafe, Clone, Copy, Debug)]
@@ -31,19 +25,6 @@ struct Other {
     venue: [u8; 8],
 }
 
-fn seed_row(i: usize) -> Row {
-    Row {
-        date: 1_591_574_400_000_000_000 + i as i64,
-        val: if i % 2 == 0 { 1.0 } else { f64::NAN },
-        name: FixedStr::truncating(if i % 2 == 0 { "string" } else { "abc" }),
-        _pad: [0; 2],
-    }
-}
-
-fn shm_path(name: &str) -> String {
-    format!("/dev/shm/{name}")
-}
-
 // ---------------------------------------------------------------------------------------------
 // The child process.
 
@@ -51,10 +32,10 @@ fn shm_path(name: &str) -> String {
 /// nothing unless `SHMSAFE_CHILD` is set.
 #[test]
 fn child_process_entry() {
-    let Ok(role) = std::env::var("SHMSAFE_CHILD") else {
+    let Some(role) = support::role() else {
         return;
     };
-    let name = std::env::var("SHMSAFE_NAME").unwrap_or_default();
+    let name = support::arg();
     match role.as_str() {
         "open" => {
             // SAFETY: the parent does not write to the segment while this child runs.
@@ -86,116 +67,10 @@ fn child_process_entry() {
     }
 }
 
-/// Starts what a child reports, since libtest prints `test child_process_entry ... ` before it on
-/// the same line.
-const MARK: &str = "@@ ";
-
-/// What the child reported after `MARK`, line by line.
-fn reported(stdout: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .filter_map(|l| l.split_once(MARK).map(|(_, r)| r.to_owned()))
-        .collect()
-}
-
-fn variant(e: &Error) -> &'static str {
-    match e {
-        Error::NotFound { .. } => "NotFound",
-        Error::PermissionDenied { .. } => "PermissionDenied",
-        Error::TooSmall { .. } => "TooSmall",
-        Error::NotShmsafe { .. } => "NotShmsafe",
-        Error::UnsupportedVersion { .. } => "UnsupportedVersion",
-        Error::LayoutMismatch { .. } => "LayoutMismatch",
-        Error::Truncated { .. } => "Truncated",
-        Error::CorruptHeader { .. } => "CorruptHeader",
-        Error::NotReady { .. } => "NotReady",
-        Error::InvalidName { .. } => "InvalidName",
-        _ => "Other",
-    }
-}
-
-fn child(role: &str, name: &str) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "--exact",
-        "child_process_entry",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env("SHMSAFE_CHILD", role)
-    .env("SHMSAFE_NAME", name);
-    cmd
-}
-
 /// Runs the `open` child on `name` and returns the line it printed about the segment.
 fn open_in_child(name: &str) -> String {
-    let out = child("open", name).output().unwrap();
-    assert!(out.status.success(), "child failed: {}", describe(&out));
-    reported(&out.stdout)
-        .pop()
-        .unwrap_or_else(|| panic!("the child printed no result: {}", describe(&out)))
+    support::ask_child("open", name)
 }
-
-fn describe(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-// ---------------------------------------------------------------------------------------------
-// Raw segments, for the bad inputs `SharedArray` never writes.
-
-/// A segment made with `shm_open` directly, holding exactly the given bytes; unlinked on drop.
-struct RawSegment {
-    name: String,
-}
-
-impl RawSegment {
-    fn new(bytes: &[u8]) -> RawSegment {
-        let name = format!("shmsafe_test_{}_{}", std::process::id(), unique());
-        let c_name = CString::new(format!("/{name}")).unwrap();
-        // SAFETY: `c_name` is NUL-terminated and outlives the call.
-        let fd = unsafe {
-            libc::shm_open(
-                c_name.as_ptr(),
-                libc::O_CREAT | libc::O_EXCL | libc::O_RDWR,
-                0o600,
-            )
-        };
-        assert!(fd >= 0, "shm_open: {}", std::io::Error::last_os_error());
-        let segment = RawSegment { name };
-        // SAFETY: `fd` is a valid descriptor, now owned by the `File`.
-        let mut file = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
-        std::io::Write::write_all(&mut file, bytes).unwrap();
-        segment
-    }
-}
-
-impl Drop for RawSegment {
-    fn drop(&mut self) {
-        let _ = shmsafe::remove_any(&self.name);
-    }
-}
-
-fn unique() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-/// The bytes of a real segment of `rows`, to be damaged by a test.
-fn segment_bytes(rows: &SharedArray<Row>) -> Vec<u8> {
-    std::fs::read(shm_path(rows.name())).unwrap()
-}
-
-// Offsets in the header, from the header's own layout.
-const VERSION: usize = core::mem::offset_of!(Header, version);
-const STATE: usize = core::mem::offset_of!(Header, state);
-const LEN: usize = core::mem::offset_of!(Header, len);
-const DATA_OFFSET: usize = core::mem::offset_of!(Header, data_offset);
 
 // ---------------------------------------------------------------------------------------------
 // The tests.
@@ -261,8 +136,8 @@ fn garbage_and_zeroes_are_not_shmsafe_segments() {
 #[test]
 fn another_format_version_is_refused() {
     let rows = SharedArray::from_fn(4, seed_row).unwrap();
-    let mut bytes = segment_bytes(&rows);
-    bytes[VERSION..VERSION + 4].copy_from_slice(&99_u32.to_ne_bytes());
+    let mut bytes = segment_bytes(rows.name());
+    put(&mut bytes, at::version(), &99_u32.to_ne_bytes());
     let raw = RawSegment::new(&bytes);
     let line = open_in_child(&raw.name);
     assert!(line.starts_with("error UnsupportedVersion"), "{line}");
@@ -300,7 +175,7 @@ fn another_record_type_of_the_same_size_is_a_layout_mismatch() {
 #[test]
 fn a_segment_shorter_than_its_records_is_truncated() {
     let rows = SharedArray::from_fn(100, seed_row).unwrap();
-    let bytes = segment_bytes(&rows);
+    let bytes = segment_bytes(rows.name());
     // Cut the last record in half.
     let raw = RawSegment::new(&bytes[..bytes.len() - 12]);
     let line = open_in_child(&raw.name);
@@ -308,7 +183,7 @@ fn a_segment_shorter_than_its_records_is_truncated() {
 
     // A header announcing more records than any segment could hold.
     let mut huge = bytes.clone();
-    huge[LEN..LEN + 8].copy_from_slice(&u64::MAX.to_ne_bytes());
+    put(&mut huge, at::len(), &u64::MAX.to_ne_bytes());
     let raw = RawSegment::new(&huge);
     let line = open_in_child(&raw.name);
     assert!(line.starts_with("error Truncated"), "{line}");
@@ -317,8 +192,8 @@ fn a_segment_shorter_than_its_records_is_truncated() {
 #[test]
 fn a_damaged_data_offset_is_a_corrupt_header() {
     let rows = SharedArray::from_fn(4, seed_row).unwrap();
-    let mut bytes = segment_bytes(&rows);
-    bytes[DATA_OFFSET..DATA_OFFSET + 8].copy_from_slice(&3_u64.to_ne_bytes()); // in the header
+    let mut bytes = segment_bytes(rows.name());
+    put(&mut bytes, at::data_offset(), &3_u64.to_ne_bytes()); // in the header
     let raw = RawSegment::new(&bytes);
     let line = open_in_child(&raw.name);
     assert!(line.starts_with("error CorruptHeader"), "{line}");
@@ -339,8 +214,8 @@ fn a_segment_still_being_written_is_not_ready() {
     // The same state word, set by hand in a copy that no creator holds (its creator pid is
     // this process, which is alive: liveness does not come from the pid): the message says the
     // creator is gone, and how to clean up.
-    let mut bytes = segment_bytes(&rows);
-    bytes[STATE..STATE + 4].copy_from_slice(&0_u32.to_ne_bytes());
+    let mut bytes = segment_bytes(rows.name());
+    put(&mut bytes, at::state(), &0_u32.to_ne_bytes());
     let raw = RawSegment::new(&bytes);
     let line = open_in_child(&raw.name);
     assert!(line.starts_with("error NotReady"), "{line}");
@@ -357,8 +232,7 @@ fn a_segment_still_being_written_is_not_ready() {
 fn another_users_segment_is_permission_denied() {
     let rows = SharedArray::from_fn(4, seed_row).unwrap();
     let mut cmd = child("open", rows.name());
-    // SAFETY: `geteuid` has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    if support::is_root() {
         // Root may open anything: ask as `nobody` instead.
         use std::os::unix::process::CommandExt;
         cmd.uid(65534).gid(65534);
