@@ -39,6 +39,19 @@ fn exercises_binary() -> PathBuf {
         "{} does not exist: build the examples first (`cargo test` does)",
         path.display()
     );
+    // `cargo test --test exercises` alone does not rebuild the examples: refuse a stale one.
+    let built = fs::metadata(&path).and_then(|m| m.modified()).expect("its mtime");
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/exercises");
+    for source in fs::read_dir(&sources).expect("examples/exercises exists") {
+        let source = source.expect("a directory entry").path();
+        let changed = fs::metadata(&source).and_then(|m| m.modified()).expect("an mtime");
+        assert!(
+            changed <= built,
+            "{} is newer than {}: run `cargo build --example exercises` (or all of `cargo test`)",
+            source.display(),
+            path.display()
+        );
+    }
     path
 }
 
@@ -186,7 +199,7 @@ fn ch04_reordering_removes_the_padding() {
     assert_eq!(
         out,
         "Loose: a @0, b @8, c @16, size 24: 13 bytes of padding\n\
-         Tight: b @0, c @8, a @10, _pad @11, size 16: 5 bytes of padding, all in _pad\n"
+         Tight: b @0, c @8, a @10, _pad @11, size 16: 5 bytes of padding, in _pad\n"
     );
     assert_book_shows("what-can-be-shared.md", &out.lines().collect::<Vec<_>>());
 }
@@ -251,7 +264,7 @@ fn ch09_python_counts_what_rust_wrote() {
     let python = python_env::python();
     let exe = python.exe.to_string_lossy().into_owned();
     let (_, out) = solve(9, &["--python", &exe]);
-    let expected = "750 ok, 334 from sensor abc, total value of the ok ones 187500";
+    let expected = "750 ok, 334 from sensor abc, total of the ok ones 187500";
     assert_eq!(
         out,
         format!("Rust:   {expected}\nPython: {expected}\n"),

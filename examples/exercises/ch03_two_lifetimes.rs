@@ -41,7 +41,8 @@ pub fn main(_args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("after shm_unlink: the name is gone");
 
-    // SAFETY: the mapping is SIZE readable and writable bytes, and only this process has it.
+    // SAFETY: the mapping is SIZE readable and writable bytes, and only this process
+    // has it.
     let bytes = unsafe { std::slice::from_raw_parts_mut(ptr.cast::<u8>(), SIZE) };
     bytes[..10].copy_from_slice(b"still here");
     println!(
@@ -62,8 +63,8 @@ pub fn main(_args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         // SAFETY: `again` is a descriptor we just opened.
         unsafe { libc::close(again) };
     }
-    // SAFETY: `ptr` and SIZE are the mapping made above; `bytes` is not used after this. The
-    // memory is freed now: no name, no mapping.
+    // SAFETY: `ptr` and SIZE are the mapping made above; `bytes` is not used after
+    // this. The memory is freed now: no name, no mapping.
     unsafe { libc::munmap(ptr, SIZE) };
     Ok(())
 }

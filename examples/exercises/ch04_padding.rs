@@ -31,7 +31,7 @@ pub fn main(_args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         size_of::<Loose>() - fields
     );
     println!(
-        "Tight: b @{}, c @{}, a @{}, _pad @{}, size {}: {} bytes of padding, all in _pad",
+        "Tight: b @{}, c @{}, a @{}, _pad @{}, size {}: {} bytes of padding, in _pad",
         offset_of!(Tight, b),
         offset_of!(Tight, c),
         offset_of!(Tight, a),

@@ -18,7 +18,7 @@ struct Swapped {
     x: f32,
 }
 
-/// The name of an error's variant, without its message (which holds the segment's name).
+/// The name of an error's variant, without its message (which names the segment).
 fn variant(error: &Error) -> &'static str {
     match error {
         Error::LayoutMismatch { .. } => "LayoutMismatch",
@@ -33,8 +33,8 @@ pub fn main(_args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         y: -(i as f32),
     })?;
 
-    // SAFETY: `points` is published and this process never writes to it; no one else knows
-    // its name.
+    // SAFETY: `points` is published and this process never writes to it; no one
+    // else knows its name.
     match unsafe { SharedArray::<Swapped>::open(points.name()) } {
         Ok(_) => println!("opened as Swapped: it should not have"),
         Err(e) => println!("opened as Swapped: Error::{}", variant(&e)),

@@ -38,7 +38,7 @@ pub fn main(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         .filter(|r| r.ok == 1)
         .map(|r| f64::from(r.value))
         .sum();
-    println!("Rust:   {ok} ok, {abc} from sensor abc, total value of the ok ones {total}");
+    println!("Rust:   {ok} ok, {abc} from sensor abc, total of the ok ones {total}");
 
     let out = Command::new(&python)
         .arg(root.join("examples/python/ex09_count.py"))

@@ -3,7 +3,8 @@
 use shmsafe::{SharedArray, ShmSafe};
 
 // ANCHOR: solution
-/// What another process shares: `side` should be 0 (buy) or 1 (sell), but any byte can be there.
+/// What another process shares: `side` should be 0 (buy) or 1 (sell), but any
+/// byte can be there.
 #[derive(ShmSafe, Clone, Copy, Debug)]
 #[repr(C)]
 struct Order {
@@ -15,7 +16,7 @@ struct Order {
 
 /// What this program works with, once checked: a `Side` can only be one of two.
 #[derive(Debug)]
-#[allow(dead_code)] // the fields are read by `Debug`
+#[allow(dead_code)] // read only by `Debug`, which dead-code analysis does not count
 enum Side {
     Buy,
     Sell,
@@ -59,10 +60,11 @@ pub fn main(_args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         _pad: [0; 3],
     })?;
 
-    // SAFETY: `shared` is published and never written again; no one else knows its name.
+    // SAFETY: `shared` is published and never written again; no one else knows
+    // its name.
     let orders = unsafe { SharedArray::<Order>::open(shared.name())? };
-    // Copy each record out (`Order` is `Copy`), then check the copy: the bytes in the segment
-    // could change after the check, the copy cannot.
+    // Copy each record out (`Order` is `Copy`), then check the copy: the bytes in
+    // the segment could change after the check, the copy cannot.
     for order in orders.iter().copied() {
         match check(order) {
             Ok(checked) => println!("ok:      {checked:?}"),

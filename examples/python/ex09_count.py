@@ -15,5 +15,5 @@ with attach(sys.argv[1]) as shared:
     count_abc = int((readings["sensor"] == b"abc").sum())
     total = float(readings["value"][ok].sum(dtype="f8"))
     del readings, ok  # views go before the mapping does
-    print(f"{count_ok} ok, {count_abc} from sensor abc, total value of the ok ones {total:g}")
+    print(f"{count_ok} ok, {count_abc} from sensor abc, total of the ok ones {total:g}")
 # ANCHOR_END: solution

@@ -38,7 +38,7 @@ def worker(name, dtype, count):
 
 # ANCHOR: share
 def share(dtype, method):
-    """Copy two names into shared memory as `dtype` and read them in a `method` worker."""
+    """Copy two names into shared memory as `dtype`; read them in a `method` worker."""
     names = np.array(["string", "abc"], dtype=dtype)
     # The name is ours so that a test can remove it, should this process die too.
     shm = shared_memory.SharedMemory(
@@ -56,7 +56,8 @@ def share(dtype, method):
         worker_process.join()
         code = worker_process.exitcode
         if code < 0:
-            print(f"    worker killed by {signal.Signals(-code).name} (exitcode {code})")
+            killer = signal.Signals(-code).name
+            print(f"    worker killed by {killer} (exitcode {code})")
         else:
             print(f"    worker exited normally (exitcode {code})")
     finally:

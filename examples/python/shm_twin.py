@@ -32,7 +32,7 @@ def read(name):
 
 if __name__ == "__main__":
     # ANCHOR: create
-    # shm_open(O_CREAT | O_EXCL, 0600) with a random name, ftruncate to SIZE, mmap MAP_SHARED.
+    # shm_open(O_CREAT | O_EXCL, 0600) with a random name, ftruncate, mmap MAP_SHARED.
     shm = shared_memory.SharedMemory(create=True, size=SIZE)
     print(f"created {shm.name}: {describe(shm.name)}")
     print(f"ls /dev/shm lists it: {shm.name in os.listdir('/dev/shm')}")
@@ -53,5 +53,6 @@ if __name__ == "__main__":
         # ANCHOR: cleanup
         shm.close()  # munmap
         shm.unlink()  # shm_unlink
-        print(f"after unlink:      /dev/shm/{shm.name} exists: {os.path.exists('/dev/shm/' + shm.name)}")
+        path = f"/dev/shm/{shm.name}"
+        print(f"after unlink:      {path} exists: {os.path.exists(path)}")
         # ANCHOR_END: cleanup

@@ -42,7 +42,11 @@ def worker():
     before = private_mb()
     data = np.ones(COUNT)  # the worker's own copy
     grew = private_mb() - before
-    print(f"worker: its own {data.nbytes / MB:.0f} MB array      smaps_rollup: private +{grew:.0f} MB", flush=True)
+    print(
+        f"worker: its own {data.nbytes / MB:.0f} MB array      "
+        f"smaps_rollup: private +{grew:.0f} MB",
+        flush=True,
+    )
 # ANCHOR_END: worker
 
 
@@ -50,13 +54,16 @@ def worker():
 if __name__ == "__main__":
     tracemalloc.start()
     data = np.ones(COUNT)
-    print(f"parent: a {data.nbytes / MB:.0f} MB numpy array     tracemalloc: {traced()}")
+    print(f"parent: a {data.nbytes / MB:.0f} MB numpy array     "
+          f"tracemalloc: {traced()}")
 
     name = f"tracemalloc_twin_{os.getpid()}_"  # a name of ours, for the test to check
     shm = shared_memory.SharedMemory(name=name, create=True, size=data.nbytes)
     try:
-        np.ndarray(data.shape, data.dtype, buffer=shm.buf)[:] = data  # 48 MB more, in RAM
-        print(f"parent: + {shm.size / MB:.0f} MB in SharedMemory  tracemalloc: {traced()}")
+        # 48 MB more in RAM, in the segment:
+        np.ndarray(data.shape, data.dtype, buffer=shm.buf)[:] = data
+        print(f"parent: + {shm.size / MB:.0f} MB in SharedMemory  "
+              f"tracemalloc: {traced()}")
 
         child = mp.get_context("spawn").Process(target=worker)
         child.start()
