@@ -40,11 +40,15 @@ fn exercises_binary() -> PathBuf {
         path.display()
     );
     // `cargo test --test exercises` alone does not rebuild the examples: refuse a stale one.
-    let built = fs::metadata(&path).and_then(|m| m.modified()).expect("its mtime");
+    let built = fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .expect("its mtime");
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/exercises");
     for source in fs::read_dir(&sources).expect("examples/exercises exists") {
         let source = source.expect("a directory entry").path();
-        let changed = fs::metadata(&source).and_then(|m| m.modified()).expect("an mtime");
+        let changed = fs::metadata(&source)
+            .and_then(|m| m.modified())
+            .expect("an mtime");
         assert!(
             changed <= built,
             "{} is newer than {}: run `cargo build --example exercises` (or all of `cargo test`)",
