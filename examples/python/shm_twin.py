@@ -30,29 +30,44 @@ def read(name):
 # ANCHOR_END: read
 
 
-if __name__ == "__main__":
-    # ANCHOR: create
-    # shm_open(O_CREAT | O_EXCL, 0600) with a random name, ftruncate, mmap MAP_SHARED.
+# ANCHOR: create
+def create():
+    """shm_open(O_CREAT | O_EXCL, 0600) with a random name, ftruncate, mmap MAP_SHARED."""
     shm = shared_memory.SharedMemory(create=True, size=SIZE)
     print(f"created {shm.name}: {describe(shm.name)}")
     print(f"ls /dev/shm lists it: {shm.name in os.listdir('/dev/shm')}")
-    # ANCHOR_END: create
+    return shm
+# ANCHOR_END: create
+
+
+# ANCHOR: touch
+def write(shm):
+    """A greeting, and a mark on every page after the first."""
+    shm.buf[: len(GREETING)] = GREETING
+    for page in range(1, SIZE // PAGE):
+        shm.buf[page * PAGE] = page % 256
+    print(f"after writing:     {describe(shm.name)}")
+# ANCHOR_END: touch
+
+
+# ANCHOR: cleanup
+def remove(shm):
+    shm.close()  # munmap
+    shm.unlink()  # shm_unlink
+    path = f"/dev/shm/{shm.name}"
+    print(f"after unlink:      {path} exists: {os.path.exists(path)}")
+# ANCHOR_END: cleanup
+
+
+# ANCHOR: main
+if __name__ == "__main__":
+    shm = create()
     try:
-        # ANCHOR: touch
-        shm.buf[: len(GREETING)] = GREETING
-        for page in range(1, SIZE // PAGE):
-            shm.buf[page * PAGE] = page % 256  # a mark on every page after the first
-        print(f"after writing:     {describe(shm.name)}")
-        # ANCHOR_END: touch
-        # ANCHOR: spawn
+        write(shm)
+        # Another process, started with nothing but the name:
         reader = mp.get_context("spawn").Process(target=read, args=(shm.name,))
         reader.start()
         reader.join()
-        # ANCHOR_END: spawn
     finally:
-        # ANCHOR: cleanup
-        shm.close()  # munmap
-        shm.unlink()  # shm_unlink
-        path = f"/dev/shm/{shm.name}"
-        print(f"after unlink:      {path} exists: {os.path.exists(path)}")
-        # ANCHOR_END: cleanup
+        remove(shm)
+# ANCHOR_END: main
