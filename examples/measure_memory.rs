@@ -44,12 +44,14 @@ fn nansum(rows: &[Row]) -> f64 {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
+        // ANCHOR: shared
         Some("--shared") => {
             // SAFETY: the parent publishes the array before starting us and never writes to it
             // again; nothing else knows its name.
             let rows = unsafe { SharedArray::<Row>::open(&args[2])? };
             report("shared memory", nansum(&rows))
         }
+        // ANCHOR_END: shared
         Some("--copy") => {
             let mut rows: Vec<Row> = shmsafe::zeroed_vec(ROWS);
             io::stdin().read_exact(shmsafe::slice_as_bytes_mut(&mut rows))?;

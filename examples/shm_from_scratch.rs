@@ -118,6 +118,7 @@ fn create() -> io::Result<()> {
 
 // ANCHOR: read
 fn read(name: &str) -> io::Result<()> {
+    // ANCHOR: read_map
     let c_name = CString::new(name).expect("no NUL in the name");
     // SAFETY: `c_name` is a valid NUL-terminated string.
     let fd = unsafe { libc::shm_open(c_name.as_ptr(), libc::O_RDONLY, 0) };
@@ -142,6 +143,7 @@ fn read(name: &str) -> io::Result<()> {
     // SAFETY: the mapping is SIZE bytes and readable; the creator finished writing before it
     // started this process and writes nothing while we read.
     let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), SIZE) };
+    // ANCHOR_END: read_map
 
     let faults = minor_faults();
     let end = bytes.iter().position(|&b| b == 0).unwrap_or(SIZE);
@@ -163,6 +165,7 @@ fn read(name: &str) -> io::Result<()> {
     // ANCHOR: populate
     // Prefaulting: MAP_POPULATE asks mmap to set up every page table entry at once.
     let faults = minor_faults();
+    // ANCHOR: populate_map
     // SAFETY: a fresh read-only mapping of a descriptor we own.
     let ptr = unsafe {
         libc::mmap(
@@ -174,6 +177,7 @@ fn read(name: &str) -> io::Result<()> {
             0,
         )
     };
+    // ANCHOR_END: populate_map
     if ptr == libc::MAP_FAILED {
         return Err(io::Error::last_os_error());
     }

@@ -9,20 +9,22 @@
 //! skip.
 
 use std::collections::BTreeSet;
-use std::fs::{self, File};
-use std::io::ErrorKind;
+use std::fs;
 use std::marker::PhantomData;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+
+#[path = "support/python.rs"]
+mod python_env;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
 use shmsafe::{FixedStr, Kind, Layout, SharedArray, ShmSafe};
+
+use python_env::{python, target_dir};
 
 /// The seed's record.
 #[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
@@ -64,132 +66,10 @@ struct Track {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Python, provisioned once per target directory.
-
-struct Python {
-    /// The virtual environment's interpreter.
-    exe: PathBuf,
-    /// What the venv was built from, as the marker file records it.
-    describe: String,
-}
+// Python, provisioned once per target directory by `tests/support/python.rs`.
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `target/` (or `$CARGO_TARGET_DIR`): `CARGO_TARGET_TMPDIR` is its `tmp` folder.
-fn target_dir() -> PathBuf {
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    tmp.parent().unwrap_or(tmp).to_path_buf()
-}
-
-fn python() -> &'static Python {
-    static PYTHON: OnceLock<Python> = OnceLock::new();
-    PYTHON.get_or_init(|| provision().unwrap_or_else(|message| panic!("{message}")))
-}
-
-const INSTALL_PYTHON: &str = "Install Python 3.8 or later with its venv module (Debian/Ubuntu: \
-     `apt-get install python3 python3-venv`; Fedora: `dnf install python3`), or set \
-     SHMSAFE_PYTHON to a python3 interpreter";
-
-fn provision() -> Result<Python, String> {
-    let base = std::env::var_os("SHMSAFE_PYTHON").unwrap_or_else(|| "python3".into());
-    let shown = base.to_string_lossy().into_owned();
-    let probe = Command::new(&base)
-        .args([
-            "-c",
-            "import sys; print(sys.version_info >= (3, 8)); print(sys.version.split()[0]); \
-             print(sys.executable)",
-        ])
-        .output();
-    let probe = match probe {
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
-        Ok(out) => {
-            return Err(format!(
-                "`{shown}` failed ({}): {}\nThe Python cross-check needs python3. {INSTALL_PYTHON}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            return Err(format!(
-                "`{shown}` was not found: the Python cross-check needs python3 with numpy. \
-                 {INSTALL_PYTHON}. The test makes its own virtual environment and installs \
-                 numpy there."
-            ));
-        }
-        Err(e) => return Err(format!("could not run `{shown}`: {e}. {INSTALL_PYTHON}")),
-    };
-    let mut lines = probe.lines();
-    let (recent, version, executable) = (lines.next(), lines.next(), lines.next());
-    let (Some(recent), Some(version), Some(executable)) = (recent, version, executable) else {
-        return Err(format!("`{shown}` printed {probe:?}, not its version"));
-    };
-    if recent != "True" {
-        return Err(format!(
-            "`{shown}` is Python {version}; multiprocessing.shared_memory needs 3.8 or later. \
-             {INSTALL_PYTHON}"
-        ));
-    }
-    let describe = format!("python {version} at {executable}");
-
-    let venv = target_dir().join("python-venv");
-    let exe = venv.join("bin").join("python");
-    let marker = venv.join("shmsafe-ready");
-    fs::create_dir_all(target_dir()).map_err(|e| format!("creating {:?}: {e}", target_dir()))?;
-    // Two test processes (nextest runs each test in its own) must not build the venv at once.
-    let lock_path = target_dir().join("python-venv.lock");
-    let lock = File::create(&lock_path).map_err(|e| format!("creating {lock_path:?}: {e}"))?;
-    // SAFETY: `flock` on a file descriptor that `lock` owns and keeps open until this function
-    // returns; the lock is released when the file is closed.
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
-        let e = std::io::Error::last_os_error();
-        return Err(format!("locking {lock_path:?}: {e}"));
-    }
-
-    if fs::read_to_string(&marker).is_ok_and(|m| m == describe) && exe.exists() {
-        return Ok(Python { exe, describe });
-    }
-    eprintln!("python_interop: creating {venv:?} from {describe} and installing numpy");
-    if venv.exists() {
-        fs::remove_dir_all(&venv).map_err(|e| format!("removing the old {venv:?}: {e}"))?;
-    }
-    let made = Command::new(&base)
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .output()
-        .map_err(|e| format!("running `{shown} -m venv`: {e}"))?;
-    if !made.status.success() {
-        return Err(format!(
-            "`{shown} -m venv {venv:?}` failed ({}): {}\nInstall Python's venv module \
-             (Debian/Ubuntu: `apt-get install python3-venv`), or set SHMSAFE_PYTHON to a \
-             python3 that has it.",
-            made.status,
-            String::from_utf8_lossy(&made.stderr).trim()
-        ));
-    }
-    let pip = Command::new(&exe)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "--no-input",
-        ])
-        .args(["--quiet", "numpy"])
-        .output()
-        .map_err(|e| format!("running pip in {venv:?}: {e}"))?;
-    if !pip.status.success() {
-        return Err(format!(
-            "pip could not install numpy into {venv:?} ({}): {}\nIt needs access to PyPI on \
-             first use; or install numpy by hand: `{} -m pip install numpy`.",
-            pip.status,
-            String::from_utf8_lossy(&pip.stderr).trim(),
-            exe.display()
-        ));
-    }
-    fs::write(&marker, &describe).map_err(|e| format!("writing {marker:?}: {e}"))?;
-    Ok(Python { exe, describe })
 }
 
 /// Runs the venv's Python with `args`; the scripts in `examples/python` are importable.
