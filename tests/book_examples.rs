@@ -274,11 +274,11 @@ fn open_by_name() {
     );
     assert_eq!(
         line(&out, "reader: first"),
-        r#"reader: first Row { date: 1600000000000000000, val: 1.0, name: "string", _pad: [0, 0] }"#
+        r#"reader: first Row { date: 1591574400000000000, val: 1.0, name: "string", _pad: [0, 0] }"#
     );
     assert_eq!(
         line(&out, "reader: last"),
-        r#"reader: last  Row { date: 1600000000000000999, val: NaN, name: "abc", _pad: [0, 0] }"#
+        r#"reader: last  Row { date: 1591574400000000999, val: NaN, name: "abc", _pad: [0, 0] }"#
     );
     assert_eq!(
         line(&out, "reader: mapped"),

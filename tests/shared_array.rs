@@ -12,14 +12,10 @@ use std::process::{Command, Output};
 use proptest::prelude::*;
 use shmsafe::{Error, FixedStr, SharedArray, ShmSafe};
 
-#[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Row {
-    date: i64,
-    val: f64,
-    name: FixedStr<6>,
-    _pad: [u8; 2],
-}
+// The seed's record and its data, shared with the examples, the bench and the book.
+#[path = "../examples/seed/mod.rs"]
+mod seed;
+use seed::{Row, row as seed_row};
 
 /// Another 24-byte record: the same size as `Row`, another layout.
 #[derive(ShmSafe, Clone, Copy, Debug)]
@@ -28,15 +24,6 @@ struct Other {
     id: u64,
     price: f64,
     venue: [u8; 8],
-}
-
-fn seed_row(i: usize) -> Row {
-    Row {
-        date: 1_591_574_400_000_000_000 + i as i64,
-        val: if i % 2 == 0 { 1.0 } else { f64::NAN },
-        name: FixedStr::truncating(if i % 2 == 0 { "string" } else { "abc" }),
-        _pad: [0; 2],
-    }
 }
 
 fn shm_path(name: &str) -> String {
