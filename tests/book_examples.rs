@@ -25,7 +25,13 @@ fn example(name: &str) -> PathBuf {
 
 /// Runs an example, checks it succeeded, and returns its standard output.
 fn run(name: &str) -> String {
+    run_with(name, &[])
+}
+
+/// Runs an example with arguments, checks it succeeded, and returns its standard output.
+fn run_with(name: &str, args: &[&str]) -> String {
     let out = Command::new(example(name))
+        .args(args)
         .output()
         .unwrap_or_else(|e| panic!("running example {name}: {e}"));
     let stdout = String::from_utf8(out.stdout).expect("examples print UTF-8");
@@ -401,6 +407,13 @@ fn derive_fixes() {
         line(&out, "string_field:"),
         "string_field: Row {date: <i8 @0, val: <f8 @8, name: S6 @16, _pad: (2,)u1 @22} (24 bytes, align 8)"
     );
+}
+
+#[test]
+fn the_books_pictures_are_drawn_by_the_code() {
+    // `pictures --check` draws every picture again and compares it with book/src/images/.
+    let out = run_with("pictures", &["--check"]);
+    assert_eq!(out.trim_end(), "the pictures match the code");
 }
 
 /// The first ```text block after `command` in a chapter: what the book says you will see.
