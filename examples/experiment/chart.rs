@@ -53,7 +53,7 @@ pub fn svg(run: &Run) -> String {
     // Both memory panels share one scale, so that a worker's copy and the total can be compared.
     let memory_scale = scale(&private).max(scale(&together));
 
-    let panel_height = |bars: &[Bar]| 58.0 + ROW * bars.len() as f64;
+    let panel_height = |bars: &[Bar]| 64.0 + ROW * bars.len() as f64;
     let height =
         72.0 + panel_height(&times) + panel_height(&private) + panel_height(&together) + 24.0;
     let mut svg = Svg::new(PAGE_WIDTH, height);
@@ -199,7 +199,7 @@ fn panel(
         svg.rect(x, top + 7.0, 12.0, 12.0, color);
         x -= 14.0;
     }
-    let first_row = top + 44.0;
+    let first_row = top + 50.0;
     let length = |value: f64| value / scale * BARS_WIDTH;
     for (i, bar) in bars.iter().enumerate() {
         let y = first_row + ROW * i as f64;

@@ -441,8 +441,16 @@ fn run_processes(
             }
             let (elapsed, reports) =
                 collect(method, &rx, &mut children, started, deadline, expected)?;
+            // A worker that did not wait (it does not read its stdin to the end) has exited by
+            // now: the run goes on, without the memory of all processes.
             let snapshot = if hold {
-                Some(snapshot(method, &children)?)
+                snapshot(method, &children)
+                    .map_err(|e| {
+                        config.log.say(format_args!(
+                            "{method}: {e}; the memory of all processes is not reported"
+                        ))
+                    })
+                    .ok()
             } else {
                 None
             };
