@@ -305,6 +305,7 @@ fn a_small_run_checks_every_sum_and_reports_json_and_a_chart() {
 
 #[test]
 fn odd_sizes_and_quiet_runs_work() {
+    let chart_path = temp_path("odd.svg");
     let out = run(&[
         "--rows",
         "1001",
@@ -313,6 +314,8 @@ fn odd_sizes_and_quiet_runs_work() {
         "--method",
         "copy,shm",
         "--quiet",
+        "--chart",
+        chart_path.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", out.context());
     assert_eq!(out.stderr, "", "--quiet prints no progress");
@@ -330,6 +333,13 @@ fn odd_sizes_and_quiet_runs_work() {
         assert!(line.trim_end().ends_with(" 501"), "{line}");
     }
     out.assert_cleaned_up();
+    // The chart draws whatever methods ran, in their order, with no threads row.
+    let svg = std::fs::read_to_string(&chart_path).expect("--chart wrote the file");
+    let _ = std::fs::remove_file(&chart_path);
+    assert!(svg.contains("parent + 3 workers"), "{svg}");
+    let (copy, shm) = (svg.find(">copy<").unwrap(), svg.find(">shm<").unwrap());
+    assert!(copy < shm, "copy is drawn first");
+    assert!(!svg.contains(">threads<"), "{svg}");
 }
 
 #[test]

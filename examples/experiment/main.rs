@@ -61,6 +61,13 @@
 //! A worker that fails writes why on its stderr (which the parent passes through) and exits with
 //! a non-zero status.
 //!
+//! A Rust worker then keeps its records until its stdin closes. When every worker has reported,
+//! the parent measures itself and every worker from `/proc/<pid>/smaps_rollup`, all of them
+//! holding the records at that moment, and only then closes their stdin: the PSS of all of them
+//! added up (`all processes` in the table, `all_processes_pss_bytes` in the JSON) is the memory
+//! the method used, each shared page counted once. Python workers exit as soon as they have
+//! reported, so the python method has no such total.
+//!
 //! # Faults
 //!
 //! A worker that crashes, hangs past `--timeout` or returns a wrong sum fails the run with a
