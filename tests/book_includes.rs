@@ -166,9 +166,15 @@ struct RunJson(serde_json::Value);
 
 impl RunJson {
     fn load() -> RunJson {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/images/experiment.json");
-        let text = fs::read_to_string(&path)
-            .expect("book/src/images/experiment.json, made by the experiment with --json");
+        RunJson::load_file("experiment.json")
+    }
+
+    /// `book/src/images/NAME`.
+    fn load_file(name: &str) -> RunJson {
+        let path = book_src().join("images").join(name);
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("book/src/images/{name}, made by the experiment with --json: {e}")
+        });
         RunJson(serde_json::from_str(&text).expect("valid JSON"))
     }
 
@@ -264,9 +270,11 @@ fn quoting_files() -> Vec<(String, String)> {
     files
 }
 
-const MARKER: &str = "<!--run:";
+const MARKER: &str = "<!--run";
 
-/// Checks every `<!--run:EXPR:FORMAT-->` marker of `text`; returns how many there were.
+/// Checks every `<!--run:EXPR:FORMAT-->` marker of `text` against `run`, and every
+/// `<!--run@NAME:EXPR:FORMAT-->` against `book/src/images/experiment-NAME.json`; returns how many
+/// there were.
 fn check_markers(name: &str, text: &str, run: &RunJson, problems: &mut Vec<String>) -> usize {
     let mut count = 0;
     for (number, line) in text.lines().enumerate() {
@@ -281,6 +289,31 @@ fn check_markers(name: &str, text: &str, run: &RunJson, problems: &mut Vec<Strin
             searched = start + len + 3;
             count += 1;
             let spec = &line[start + MARKER.len()..start + len];
+            let (other, spec) = match spec.strip_prefix(':') {
+                Some(spec) => (None, spec),
+                None => match spec.strip_prefix('@').and_then(|s| s.split_once(':')) {
+                    Some((file, spec)) => (Some(file), spec),
+                    None => {
+                        problems.push(format!(
+                            "{at}: `{spec}` is not :EXPR:FORMAT or @NAME:EXPR:FORMAT"
+                        ));
+                        continue;
+                    }
+                },
+            };
+            let other_run;
+            let run = match other {
+                None => run,
+                Some(file) => {
+                    let path = format!("experiment-{file}.json");
+                    if !book_src().join("images").join(&path).exists() {
+                        problems.push(format!("{at}: book/src/images/{path} does not exist"));
+                        continue;
+                    }
+                    other_run = RunJson::load_file(&path);
+                    &other_run
+                }
+            };
             let Some((expr, format)) = spec.rsplit_once(':') else {
                 problems.push(format!("{at}: `{spec}` is not EXPR:FORMAT"));
                 continue;
@@ -411,8 +444,16 @@ fn headline(run: &RunJson) -> String {
     )
 }
 
-/// Sections that quote other runs than the chart's, by their heading.
-const OTHER_RUNS: [&str; 1] = ["## More workers, more rows"];
+/// The variations experiment.md shows under "More workers, more rows": the flags, as its table's
+/// first column shows them, and the JSON each run wrote, `book/src/images/experiment-NAME.json`.
+const VARIATIONS: [(&str, &str); 3] = [
+    ("--workers 4 --quiet", "workers-4"),
+    ("--workers 8 --method shm,copy --quiet", "workers-8"),
+    ("--rows 1000000 --quiet", "rows-1000000"),
+];
+
+/// Sections whose figures are not checked, by their heading: none today.
+const OTHER_RUNS: [&str; 0] = [];
 
 /// Files whose prose quotes the chart's run.
 const QUOTING: [&str; 3] = ["question.md", "experiment.md", "README.md"];
@@ -496,8 +537,64 @@ fn every_figure_quoted_from_the_run_matches_its_json() {
             problems.extend(unmarked_figures(&name, &text));
         }
     }
-    // The Markdown table of experiment.md.
+    // The table of variations in experiment.md, one JSON per command.
     let experiment = fs::read_to_string(book_src().join("experiment.md")).expect("experiment.md");
+    for (flags, file) in VARIATIONS {
+        let other = RunJson::load_file(&format!("experiment-{file}.json"));
+        // The JSON is the command's: its rows and workers are the flags'.
+        let flag = |name: &str| {
+            let words: Vec<&str> = flags.split(' ').collect();
+            words.iter().position(|w| *w == name).map(|i| {
+                words[i + 1]
+                    .parse::<f64>()
+                    .expect("a number after the flag")
+            })
+        };
+        let (rows, workers) = (other.value("rows"), other.value("workers"));
+        if rows != Ok(flag("--rows").unwrap_or(10_000_000.0))
+            || workers != Ok(flag("--workers").unwrap_or(2.0))
+        {
+            problems.push(format!(
+                "experiment-{file}.json is not a run of `{flags}` (rows {rows:?}, workers {workers:?})"
+            ));
+        }
+        // Its table follows the line "`FLAGS`:", up to the next blank line after the table.
+        let label = format!("\n`{flags}`:\n");
+        let Some(at) = experiment.find(&label) else {
+            problems.push(format!(
+                "experiment.md: no line `{}` before its table",
+                label.trim()
+            ));
+            continue;
+        };
+        let table_start = at + label.len() + 1;
+        let table_end = experiment[table_start..]
+            .find("\n\n")
+            .map_or(experiment.len(), |e| table_start + e);
+        let table = &experiment[table_start..table_end];
+        for m in other.methods() {
+            let ms = |key: &str| format!("{:.1} ms", m[key].as_f64().unwrap_or(f64::NAN) * 1e3);
+            let mib = |key: &str| match m[key].as_f64() {
+                Some(bytes) => format!("{:.1} MiB", bytes / (1 << 20) as f64),
+                None => "-".to_owned(),
+            };
+            let row = format!(
+                "| {} | {} | {} | {} | {} | {} |",
+                m["method"].as_str().unwrap_or("?"),
+                ms("setup_s"),
+                ms("workers_s"),
+                ms("total_s"),
+                mib("worker_private_bytes_max"),
+                mib("all_processes_pss_bytes"),
+            );
+            if !table.lines().any(|l| l == row) {
+                problems.push(format!(
+                    "experiment.md: expected the row `{row}` in the table after `{flags}`"
+                ));
+            }
+        }
+    }
+    // The table of the chart's run in experiment.md.
     for m in run.methods() {
         let name = m["method"].as_str().unwrap_or("?");
         let ms = |key: &str| format!("{:.1} ms", m[key].as_f64().unwrap_or(f64::NAN) * 1e3);
@@ -555,6 +652,8 @@ fn figure_markers_are_checked() {
         "took 1242 ms<!--run:shm.total_s:ms0-->",
         "took 242 ms<!--run:shm.total_s:lightyears-->",
         "took 242 ms<!--run:shm.missing_s:ms0-->",
+        "took 242 ms<!--run@no-such-run:shm.total_s:ms0-->",
+        "took 242 ms<!--run;shm.total_s:ms0-->",
     ] {
         let mut problems = Vec::new();
         check_markers("t", wrong, &run, &mut problems);

@@ -22,7 +22,8 @@ use shmsafe::{FixedStr, ShmSafe};
 
 // ANCHOR: row
 /// The seed's record: 24 bytes, laid out like numpy's
-/// `[('date', '<i8'), ('val', '<f8'), ('name', 'S6')]` with two explicit bytes of padding.
+/// `[('date', '<i8'), ('val', '<f8'), ('name', 'S6')]`,
+/// and two explicit bytes of padding.
 #[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
 #[repr(C)]
 pub struct Row {
@@ -32,14 +33,15 @@ pub struct Row {
     pub val: f64,
     /// "string" or "abc", alternating: numpy's `'S6'`.
     pub name: FixedStr<6>,
-    /// The two bytes that make 22 up to 24, written out: the derive refuses hidden padding.
+    /// The two bytes that make 22 up to 24, written out:
+    /// the derive refuses hidden padding.
     pub _pad: [u8; 2],
 }
 // ANCHOR_END: row
 
 // ANCHOR: records
-/// The first record's date: 2020-06-08 00:00 UTC, the day the seed's blog post appeared, in
-/// nanoseconds since the Unix epoch.
+/// The first record's date: 2020-06-08 00:00 UTC, the day the seed's
+/// blog post appeared, in nanoseconds since the Unix epoch.
 pub const FIRST_DATE_NS: i64 = 1_591_574_400_000_000_000;
 
 /// "string" and "abc" as numpy's `'S6'` stores them: NUL-padded to six bytes.
@@ -48,8 +50,8 @@ const NAMES: [FixedStr<6>; 2] = [
     FixedStr::from_bytes(*b"abc\0\0\0"),
 ];
 
-/// Record `i` of the seed's data: dates one nanosecond apart, `val` 1.0 and NaN in turn, `name`
-/// "string" and "abc" in turn.
+/// Record `i` of the seed's data: dates one nanosecond apart, `val` 1.0
+/// and NaN in turn, `name` "string" and "abc" in turn.
 pub fn row(i: usize) -> Row {
     Row {
         date: FIRST_DATE_NS + i as i64,
@@ -61,7 +63,8 @@ pub fn row(i: usize) -> Row {
 // ANCHOR_END: records
 
 // ANCHOR: nansum
-/// The work every worker does: the sum of `val`, NaNs skipped (numpy's `np.nansum`).
+/// The work every worker does: the sum of `val`, NaNs skipped
+/// (numpy's `np.nansum`).
 pub fn nansum(rows: &[Row]) -> f64 {
     let mut sum = 0.0;
     for row in rows {
@@ -71,7 +74,8 @@ pub fn nansum(rows: &[Row]) -> f64 {
     sum
 }
 
-/// The answer: `val` is 1.0 in the even-numbered records, so half the rows, rounded up.
+/// The answer: `val` is 1.0 in the even-numbered records, so half the
+/// rows, rounded up.
 pub fn expected_nansum(rows: usize) -> f64 {
     rows.div_ceil(2) as f64
 }
