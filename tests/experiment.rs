@@ -288,6 +288,17 @@ fn a_small_run_checks_every_sum_and_reports_json_and_a_chart() {
         .skip(1)
         .filter_map(|t| Some(t.split_once('>')?.1.split_once("</text>")?.0.trim()))
         .collect();
+    // Drawn at the width of the book's text column, with no text smaller than 13 px there.
+    assert!(svg.contains(r#"width="750""#), "750 px wide");
+    let sizes: Vec<f64> = svg
+        .split(r#"font-size=""#)
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        !sizes.is_empty() && sizes.iter().all(|&s| s >= 13.0),
+        "{sizes:?}"
+    );
     for text in [
         "Time, start to last result",
         "Private memory of each worker process",
