@@ -492,7 +492,10 @@ fn unmarked_figures(name: &str, text: &str) -> Vec<String> {
                     .all(|c| c.is_ascii_digit() || c == '.');
             let unit = next.trim_end_matches([',', '.', ';', ':', ')', '*']);
             let is_figure = number_like
-                && (unit.starts_with("ms") || unit.starts_with("MiB") || unit == "times");
+                && (unit.starts_with("ms")
+                    || unit.starts_with("MiB")
+                    || unit.starts_with("GiB")
+                    || unit == "times");
             if is_figure
                 && !next.contains(MARKER)
                 && !words.get(i + 2).is_some_and(|w| w.starts_with(MARKER))
