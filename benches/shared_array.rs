@@ -13,37 +13,12 @@ use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use shmsafe::{FixedStr, SharedArray, ShmSafe};
+use shmsafe::SharedArray;
 
-/// The seed's record.
-#[derive(ShmSafe, Clone, Copy)]
-#[repr(C)]
-struct Row {
-    date: i64,
-    val: f64,
-    name: FixedStr<6>,
-    _pad: [u8; 2],
-}
-
-/// Record `i`, as the experiment builds it: the two names are made once, not per record.
-fn row(i: usize) -> Row {
-    const NAMES: [FixedStr<6>; 2] = [
-        FixedStr::from_bytes(*b"string"),
-        FixedStr::from_bytes(*b"abc\0\0\0"),
-    ];
-    Row {
-        date: 1_591_574_400_000_000_000 + i as i64,
-        val: if i % 2 == 0 { 1.0 } else { f64::NAN },
-        name: NAMES[i % 2],
-        _pad: [0; 2],
-    }
-}
-
-fn nansum(rows: &[Row]) -> f64 {
-    rows.iter()
-        .map(|r| if r.val.is_nan() { 0.0 } else { r.val })
-        .sum()
-}
+// The seed's record, its data and the nansum, shared with the examples, the tests and the book.
+#[path = "../examples/seed/mod.rs"]
+mod seed;
+use seed::{Row, nansum, row};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -9,16 +9,10 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 
 use shmsafe::{FixedStr, ShmSafe};
 
-// ANCHOR: row
-#[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Row {
-    date: i64,         // nanoseconds since the epoch
-    val: f64,          // 1.0 or NaN
-    name: FixedStr<6>, // numpy's 'S6'
-    _pad: [u8; 2],     // the two bytes that make 22 up to 24, written out
-}
-// ANCHOR_END: row
+// The seed's record, `Row`, is defined once for every example, in `examples/seed/mod.rs`.
+#[path = "seed/mod.rs"]
+mod seed;
+use seed::Row;
 
 // ANCHOR: more
 /// A tuple struct: fields are named 0, 1, ...

@@ -15,31 +15,13 @@
 use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
 
-use shmsafe::{FixedStr, SharedArray, ShmSafe};
+use shmsafe::SharedArray;
+
+#[path = "seed/mod.rs"]
+mod seed;
+use seed::{Row, nansum, row};
 
 const ROWS: usize = 2_000_000;
-
-#[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Row {
-    date: i64,
-    val: f64,
-    name: FixedStr<6>,
-    _pad: [u8; 2],
-}
-
-fn row(i: usize) -> Row {
-    Row {
-        date: 1_600_000_000_000_000_000 + i as i64,
-        val: if i % 2 == 0 { 1.0 } else { f64::NAN },
-        name: FixedStr::truncating(if i % 2 == 0 { "string" } else { "abc" }),
-        _pad: [0; 2],
-    }
-}
-
-fn nansum(rows: &[Row]) -> f64 {
-    rows.iter().map(|r| r.val).filter(|v| !v.is_nan()).sum()
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

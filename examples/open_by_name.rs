@@ -7,34 +7,17 @@
 
 use std::process::Command;
 
-use shmsafe::{FixedStr, SharedArray, ShmSafe};
+use shmsafe::SharedArray;
 
-// ANCHOR: row
-#[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Row {
-    date: i64,
-    val: f64,
-    name: FixedStr<6>,
-    _pad: [u8; 2],
-}
-// ANCHOR_END: row
+#[path = "seed/mod.rs"]
+mod seed;
+use seed::{Row, row};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     match (args.get(1).map(String::as_str), args.get(2)) {
         (Some("--open"), Some(name)) => open(name),
         _ => create(),
-    }
-}
-
-/// Record `i` of the seed's data.
-fn row(i: usize) -> Row {
-    Row {
-        date: 1_600_000_000_000_000_000 + i as i64,
-        val: if i % 2 == 0 { 1.0 } else { f64::NAN },
-        name: FixedStr::truncating(if i % 2 == 0 { "string" } else { "abc" }),
-        _pad: [0; 2],
     }
 }
 

@@ -13,16 +13,11 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
 use shmsafe::format::{Header, VERSION};
-use shmsafe::{FixedStr, Immutable, SharedArray, ShmSafe};
+use shmsafe::{Immutable, SharedArray, ShmSafe};
 
-#[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Row {
-    date: i64,
-    val: f64,
-    name: FixedStr<6>,
-    _pad: [u8; 2],
-}
+#[path = "seed/mod.rs"]
+mod seed;
+use seed::Row;
 
 /// Another record of the same size, 24 bytes: a different layout.
 #[derive(ShmSafe, Clone, Copy, Debug)]
@@ -35,12 +30,7 @@ struct Other {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pid = std::process::id();
-    let good = SharedArray::from_fn(100, |i| Row {
-        date: i as i64,
-        val: 1.0,
-        name: FixedStr::truncating("abc"),
-        _pad: [0; 2],
-    })?;
+    let good = SharedArray::from_fn(100, seed::row)?;
     let bytes = fs::read(format!("/dev/shm/{}", good.name()))?;
     let mut forged = Forged(Vec::new());
 

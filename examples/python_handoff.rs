@@ -14,7 +14,11 @@ use std::process::{Command, ExitCode, Stdio};
 
 use clap::Parser;
 use serde::Deserialize;
-use shmsafe::{FixedStr, SharedArray, ShmSafe};
+use shmsafe::SharedArray;
+
+#[path = "seed/mod.rs"]
+mod seed;
+use seed::Row;
 
 /// Hand a SharedArray of the seed's records to Python workers.
 #[derive(Parser)]
@@ -29,17 +33,6 @@ struct Args {
     #[arg(long)]
     python: Option<PathBuf>,
 }
-
-// ANCHOR: row
-#[derive(ShmSafe, Clone, Copy)]
-#[repr(C)]
-struct Row {
-    date: i64,
-    val: f64,
-    name: FixedStr<6>,
-    _pad: [u8; 2],
-}
-// ANCHOR_END: row
 
 /// One line of `nansum_worker.py`.
 #[derive(Deserialize)]
@@ -75,13 +68,7 @@ fn run(args: Args) -> Result<(), String> {
     });
 
     // ANCHOR: handoff
-    let rows = SharedArray::from_fn_parallel(args.rows, |i| Row {
-        date: 1_600_000_000_000_000_000 + i as i64,
-        val: if i % 2 == 0 { 1.0 } else { f64::NAN },
-        name: FixedStr::truncating(if i % 2 == 0 { "string" } else { "abc" }),
-        _pad: [0; 2],
-    })
-    .map_err(|e| e.to_string())?;
+    let rows = SharedArray::from_fn_parallel(args.rows, seed::row).map_err(|e| e.to_string())?;
     let handoff = rows.numpy_handoff();
     println!("{handoff}");
     // ANCHOR_END: handoff

@@ -5,16 +5,9 @@
 //! cargo run --example threads_sum
 //! ```
 
-use shmsafe::{FixedStr, ShmSafe};
-
-#[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Row {
-    date: i64,
-    val: f64,
-    name: FixedStr<6>,
-    _pad: [u8; 2],
-}
+#[path = "seed/mod.rs"]
+mod seed;
+use seed::Row;
 
 // ANCHOR: scan
 /// Each thread sums its own chunk of the same slice; nothing is copied.
@@ -41,14 +34,7 @@ fn nansum_with_threads(rows: &[Row], threads: usize) -> f64 {
 // ANCHOR_END: scan
 
 fn main() {
-    let rows: Vec<Row> = (0..1_000_000)
-        .map(|i| Row {
-            date: i as i64,
-            val: if i % 2 == 0 { 1.0 } else { f64::NAN },
-            name: FixedStr::truncating(if i % 2 == 0 { "string" } else { "abc" }),
-            _pad: [0; 2],
-        })
-        .collect();
+    let rows: Vec<Row> = (0..1_000_000).map(seed::row).collect();
     let sum = nansum_with_threads(&rows, 2);
     println!("2 threads summed {} records: nansum = {sum}", rows.len());
 }

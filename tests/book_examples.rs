@@ -25,7 +25,13 @@ fn example(name: &str) -> PathBuf {
 
 /// Runs an example, checks it succeeded, and returns its standard output.
 fn run(name: &str) -> String {
+    run_with(name, &[])
+}
+
+/// Runs an example with arguments, checks it succeeded, and returns its standard output.
+fn run_with(name: &str, args: &[&str]) -> String {
     let out = Command::new(example(name))
+        .args(args)
         .output()
         .unwrap_or_else(|e| panic!("running example {name}: {e}"));
     let stdout = String::from_utf8(out.stdout).expect("examples print UTF-8");
@@ -274,11 +280,11 @@ fn open_by_name() {
     );
     assert_eq!(
         line(&out, "reader: first"),
-        r#"reader: first Row { date: 1600000000000000000, val: 1.0, name: "string", _pad: [0, 0] }"#
+        r#"reader: first Row { date: 1591574400000000000, val: 1.0, name: "string", _pad: [0, 0] }"#
     );
     assert_eq!(
         line(&out, "reader: last"),
-        r#"reader: last  Row { date: 1600000000000000999, val: NaN, name: "abc", _pad: [0, 0] }"#
+        r#"reader: last  Row { date: 1591574400000000999, val: NaN, name: "abc", _pad: [0, 0] }"#
     );
     assert_eq!(
         line(&out, "reader: mapped"),
@@ -405,6 +411,23 @@ fn derive_fixes() {
         line(&out, "string_field:"),
         "string_field: Row {date: <i8 @0, val: <f8 @8, name: S6 @16, _pad: (2,)u1 @22} (24 bytes, align 8)"
     );
+}
+
+#[test]
+fn the_books_pictures_are_drawn_by_the_code() {
+    // `pictures --check` draws every picture again and compares it with book/src/images/.
+    let out = run_with("pictures", &["--check"]);
+    assert_eq!(out.trim_end(), "the pictures match the code");
+    // Each is drawn at the width of the book's text column, its text 13 px or more there.
+    let images = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/images");
+    for name in ["address-spaces.svg", "row-bytes.svg", "experiment.svg"] {
+        let svg = std::fs::read_to_string(images.join(name)).expect("the picture exists");
+        assert!(svg.contains(r#"width="750""#), "{name} is 750 px wide");
+        for size in svg.split(r#"font-size=""#).skip(1) {
+            let size: f64 = size.split('"').next().unwrap().parse().unwrap();
+            assert!(size >= 13.0, "{name} has text of {size} px");
+        }
+    }
 }
 
 /// The first ```text block after `command` in a chapter: what the book says you will see.

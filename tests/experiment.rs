@@ -247,26 +247,69 @@ fn a_small_run_checks_every_sum_and_reports_json_and_a_chart() {
             let pss = m["worker_pss_bytes_max"].as_u64().unwrap();
             let rss = m["worker_rss_bytes_max"].as_u64().unwrap();
             assert!(0 < private && private <= rss && pss <= rss, "{name}: {m}");
+            // The parent and the workers, measured together while every worker held the data:
+            // their PSS adds up to the total.
+            let parent = m["parent_pss_bytes"].as_u64().unwrap();
+            let workers: u64 = per_worker
+                .iter()
+                .map(|w| w["snapshot_pss_bytes"].as_u64().unwrap())
+                .sum();
+            assert!(parent > 0 && workers > 0, "{name}: {m}");
+            assert_eq!(
+                m["all_processes_pss_bytes"].as_u64().unwrap(),
+                parent + workers,
+                "{name}: all processes = parent + workers"
+            );
+            assert!(
+                m["parent_private_bytes"].as_u64().unwrap()
+                    <= m["parent_rss_bytes"].as_u64().unwrap(),
+                "{name}: {m}"
+            );
         }
     }
+    let all = |name: &str| {
+        methods.iter().find(|m| m["method"] == name).unwrap()["all_processes_pss_bytes"]
+            .as_u64()
+            .unwrap()
+    };
+    // Three processes each hold their own copy; shm holds one between them.
+    assert!(all("copy") > all("shm"), "{text}");
+    // Sealed holds one copy too, however many workers map it.
+    assert!(all("copy") > all("sealed"), "{text}");
+    let threads = methods.iter().find(|m| m["method"] == "threads").unwrap();
+    assert_eq!(
+        threads["all_processes_pss_bytes"], threads["process_pss_bytes"],
+        "threads: all processes is the one process"
+    );
     assert!(json["goals"].is_array());
 
     let svg = std::fs::read_to_string(&chart_path).expect("--chart wrote the file");
     assert!(svg.starts_with("<svg"), "an SVG file");
-    // Plotters' SVG backend writes every label as a `<text>` element: no fonts needed.
+    // Every label is an SVG `<text>` element: no fonts needed.
     let texts: Vec<&str> = svg
         .split("<text")
         .skip(1)
         .filter_map(|t| Some(t.split_once('>')?.1.split_once("</text>")?.0.trim()))
         .collect();
+    // Drawn at the width of the book's text column, with no text smaller than 13 px there.
+    assert!(svg.contains(r#"width="750""#), "750 px wide");
+    let sizes: Vec<f64> = svg
+        .split(r#"font-size=""#)
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        !sizes.is_empty() && sizes.iter().all(|&s| s >= 13.0),
+        "{sizes:?}"
+    );
     for text in [
-        "Time per method",
-        "Memory per worker process",
-        "time (ms)",
-        "memory (MiB)",
+        "Time, start to last result",
+        "Private memory of each worker process",
+        "Memory of all processes: parent + 2 workers (PSS)",
         "shm",
         "copy",
-        "threads (1 process)",
+        "threads",
+        "none: threads share one process",
     ] {
         assert!(texts.contains(&text), "the chart shows `{text}`: {texts:?}");
     }
@@ -276,6 +319,7 @@ fn a_small_run_checks_every_sum_and_reports_json_and_a_chart() {
 
 #[test]
 fn odd_sizes_and_quiet_runs_work() {
+    let chart_path = temp_path("odd.svg");
     let out = run(&[
         "--rows",
         "1001",
@@ -284,6 +328,8 @@ fn odd_sizes_and_quiet_runs_work() {
         "--method",
         "copy,shm",
         "--quiet",
+        "--chart",
+        chart_path.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", out.context());
     assert_eq!(out.stderr, "", "--quiet prints no progress");
@@ -301,6 +347,13 @@ fn odd_sizes_and_quiet_runs_work() {
         assert!(line.trim_end().ends_with(" 501"), "{line}");
     }
     out.assert_cleaned_up();
+    // The chart draws whatever methods ran, in their order, with no threads row.
+    let svg = std::fs::read_to_string(&chart_path).expect("--chart wrote the file");
+    let _ = std::fs::remove_file(&chart_path);
+    assert!(svg.contains("parent + 3 workers"), "{svg}");
+    let (copy, shm) = (svg.find(">copy<").unwrap(), svg.find(">shm<").unwrap());
+    assert!(copy < shm, "copy is drawn first");
+    assert!(!svg.contains(">threads<"), "{svg}");
 }
 
 #[test]

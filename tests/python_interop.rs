@@ -26,15 +26,10 @@ use shmsafe::{FixedStr, Kind, Layout, SharedArray, ShmSafe};
 
 use python_env::{python, target_dir};
 
-/// The seed's record.
-#[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Row {
-    date: i64,
-    val: f64,
-    name: FixedStr<6>,
-    _pad: [u8; 2],
-}
+// The seed's record and its data, shared with the examples, the bench and the book.
+#[path = "../examples/seed/mod.rs"]
+mod seed;
+use seed::Row;
 
 #[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
 #[repr(C)]
@@ -508,13 +503,7 @@ fn numpy_builds_every_kind_of_dtype() {
 fn nansum_worker_reports_the_seeds_sum_from_the_shared_pages() {
     // The seed's data: 1.0 and NaN alternating, so the sum is exact.
     let len = 1_000_001;
-    let array = SharedArray::from_fn(len, |i| Row {
-        date: i as i64,
-        val: if i % 2 == 0 { 1.0 } else { f64::NAN },
-        name: FixedStr::truncating(if i % 2 == 0 { "string" } else { "abc" }),
-        _pad: [0; 2],
-    })
-    .unwrap();
+    let array = SharedArray::from_fn(len, seed::row).unwrap();
     let out = run_python([
         script("nansum_worker.py").as_os_str(),
         "--handoff".as_ref(),

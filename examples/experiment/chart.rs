@@ -1,180 +1,265 @@
-//! The SVG chart: time per method (setup and workers stacked), and memory per worker (private
-//! and shared stacked). Plotters' SVG backend writes text as SVG `<text>` elements, so drawing
-//! needs no font files.
+//! The SVG chart the book shows: for every method run, the time it took, the private memory of
+//! each worker process, and the memory of all its processes together.
+//!
+//! It is drawn 750 px wide, the width of the book's text column, so that its smallest text is
+//! 13 px where the book shows it. Bars run sideways: the method names sit where they can be read,
+//! and each bar ends in its value.
 
 use std::error::Error;
 use std::path::Path;
 
-use plotters::coord::Shift;
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use crate::report::{MethodJson, Run, thousands};
+use crate::svg::{Anchor, HEADING, NORMAL, PAGE_WIDTH, SMALL, Svg, text_width};
 
-use crate::report::{Run, thousands};
-
-const SETUP: RGBColor = RGBColor(0x4c, 0x72, 0xb0);
-const WORKERS: RGBColor = RGBColor(0xdd, 0x84, 0x52);
-const PRIVATE: RGBColor = RGBColor(0xc4, 0x4e, 0x52);
-const SHARED: RGBColor = RGBColor(0xa6, 0xc8, 0xe0);
-const FONT: &str = "sans-serif";
+const SETUP: &str = "#4c72b0";
+const WORKERS: &str = "#dd8452";
+const PRIVATE: &str = "#c44e52";
+const PARENT: &str = "#8c8c8c";
+const ALL_WORKERS: &str = "#e39c9e";
+const DATA_LINE: &str = "#333333";
+const MUTED: &str = "#666666";
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// One bar: a method's label and its two stacked values.
+/// Left edge of the bars; the method names end just before it.
+const BARS_X: f64 = 100.0;
+/// The widest bar: room is left on its right for the value.
+const BARS_WIDTH: f64 = PAGE_WIDTH - BARS_X - 190.0;
+const ROW: f64 = 30.0;
+const BAR: f64 = 20.0;
+
+/// One row of a panel: stacked parts, the text after them, or a note where there is no bar.
 struct Bar {
     label: String,
-    low: f64,
-    high: f64,
-    note: String,
+    parts: Vec<(f64, &'static str)>,
+    value: String,
 }
 
 /// Draws `run` as an SVG in `path`.
 pub fn draw(path: &Path, run: &Run) -> Result<(), Box<dyn Error>> {
-    let root = SVGBackend::new(path, (1100, 500)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let title = format!(
-        "shmsafe experiment: {} rows ({:.0} MB), {} worker(s), median of {} round(s), {} CPU(s), Linux {}",
-        thousands(run.rows as u64),
-        run.data_bytes as f64 / 1e6,
-        run.workers,
-        run.repeat,
-        run.machine.cpus,
-        run.machine.kernel
-    );
-    let root = root.titled(&title, (FONT, 20))?;
-    let (left, right) = root.split_horizontally(550);
-
-    let times: Vec<Bar> = run
-        .methods
-        .iter()
-        .map(|m| Bar {
-            label: m.method.name().to_string(),
-            low: m.setup_s * 1e3,
-            high: m.workers_s * 1e3,
-            note: format!("{:.0} ms", m.total_s * 1e3),
-        })
-        .collect();
-    panel(
-        &left,
-        "Time per method",
-        "time (ms)",
-        &times,
-        [
-            ("setup", SETUP),
-            ("workers (start to last result)", WORKERS),
-        ],
-    )?;
-
-    let memory: Vec<Bar> = run
-        .methods
-        .iter()
-        .filter_map(|m| {
-            let (private, rss) = m.memory_shown()?;
-            let label = if m.process_private_bytes.is_some() {
-                format!("{} (1 process)", m.method.name())
-            } else {
-                m.method.name().to_string()
-            };
-            Some(Bar {
-                label,
-                low: private as f64 / MIB,
-                high: rss.saturating_sub(private) as f64 / MIB,
-                note: format!("{:.1} MiB private", private as f64 / MIB),
-            })
-        })
-        .collect();
-    panel(
-        &right,
-        "Memory per worker process",
-        "memory (MiB)",
-        &memory,
-        [
-            ("private (USS)", PRIVATE),
-            ("shared with other processes (RSS - USS)", SHARED),
-        ],
-    )?;
-    root.present()?;
+    std::fs::write(path, svg(run))?;
     Ok(())
 }
 
-/// One panel of stacked bars: `low` at the bottom, `high` on top, `note` above.
-fn panel(
-    area: &DrawingArea<SVGBackend<'_>, Shift>,
-    caption: &str,
-    y_desc: &str,
-    bars: &[Bar],
-    series: [(&str, RGBColor); 2],
-) -> Result<(), Box<dyn Error>> {
-    let n = bars.len().max(1);
-    let top = bars
+/// The chart of `run`, as the text of an SVG file.
+pub fn svg(run: &Run) -> String {
+    let times: Vec<Bar> = run.methods.iter().map(time_bar).collect();
+    let private: Vec<Bar> = run.methods.iter().map(private_bar).collect();
+    let together: Vec<Bar> = run
+        .methods
         .iter()
-        .map(|b| b.low + b.high)
-        .fold(0.0, f64::max)
-        .max(1e-9);
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 18))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(65)
-        // `0..last` holds `last + 1` segments; one bar still gets a range of two.
-        .build_cartesian_2d((0..(n - 1).max(1)).into_segmented(), 0.0..top * 1.45)?;
-    let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(TRANSPARENT)
-        .x_desc("method")
-        .y_desc(y_desc)
-        .axis_desc_style((FONT, 15))
-        .label_style((FONT, 13))
-        .x_label_formatter(&|x| match x {
-            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
-            _ => String::new(),
-        })
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .draw()?;
+        .map(|m| together_bar(m, run.data_bytes))
+        .collect();
+    let time_scale = scale(&times);
+    // Both memory panels share one scale, so that a worker's copy and the total can be compared.
+    let memory_scale = scale(&private).max(scale(&together));
 
-    let bar = |i: usize, from: f64, to: f64, color: RGBColor| {
-        let mut rect = Rectangle::new(
-            [
-                (SegmentValue::Exact(i), from),
-                (SegmentValue::Exact(i + 1), to),
-            ],
-            color.filled(),
-        );
-        rect.set_margin(0, 0, 18, 18);
-        rect
+    let panel_height = |bars: &[Bar]| 64.0 + ROW * bars.len() as f64;
+    let height =
+        72.0 + panel_height(&times) + panel_height(&private) + panel_height(&together) + 24.0;
+    let mut svg = Svg::new(PAGE_WIDTH, height);
+
+    svg.bold(
+        16.0,
+        26.0,
+        HEADING + 1.0,
+        Anchor::Start,
+        &format!(
+            "{} rows ({:.0} MB), {} worker{}: shared or copied",
+            thousands(run.rows as u64),
+            run.data_bytes as f64 / 1e6,
+            run.workers,
+            if run.workers == 1 { "" } else { "s" },
+        ),
+    );
+    svg.styled(
+        16.0,
+        48.0,
+        SMALL,
+        Anchor::Start,
+        false,
+        MUTED,
+        &format!(
+            "median of {} round{} · {} CPU{} · Linux {}",
+            run.repeat,
+            if run.repeat == 1 { "" } else { "s" },
+            run.machine.cpus,
+            if run.machine.cpus == 1 { "" } else { "s" },
+            run.machine.kernel
+        ),
+    );
+
+    let mut y = 72.0;
+    panel(
+        &mut svg,
+        y,
+        "Time, start to last result",
+        &[("setup", SETUP), ("workers", WORKERS)],
+        &times,
+        time_scale,
+        None,
+    );
+    y += panel_height(&times);
+    panel(
+        &mut svg,
+        y,
+        "Private memory of each worker process",
+        &[],
+        &private,
+        memory_scale,
+        None,
+    );
+    y += panel_height(&private);
+    let data_mib = run.data_bytes as f64 / MIB;
+    panel(
+        &mut svg,
+        y,
+        &format!(
+            "Memory of all processes: parent + {} worker{} (PSS)",
+            run.workers,
+            if run.workers == 1 { "" } else { "s" }
+        ),
+        &[("parent", PARENT), ("workers", ALL_WORKERS)],
+        &together,
+        memory_scale,
+        Some((data_mib, format!("the data, {}", mib_text(data_mib)))),
+    );
+    svg.finish()
+}
+
+fn time_bar(m: &MethodJson) -> Bar {
+    Bar {
+        label: m.method.name().to_string(),
+        parts: vec![(m.setup_s * 1e3, SETUP), (m.workers_s * 1e3, WORKERS)],
+        value: format!("{:.0} ms", m.total_s * 1e3),
+    }
+}
+
+fn private_bar(m: &MethodJson) -> Bar {
+    let label = m.method.name().to_string();
+    match m.worker_private_bytes_max {
+        Some(bytes) => Bar {
+            label,
+            parts: vec![(bytes as f64 / MIB, PRIVATE)],
+            value: mib_text(bytes as f64 / MIB),
+        },
+        None => Bar {
+            label,
+            parts: Vec::new(),
+            value: "none: threads share one process".to_string(),
+        },
+    }
+}
+
+fn together_bar(m: &MethodJson, data_bytes: usize) -> Bar {
+    let label = m.method.name().to_string();
+    let Some(all) = m.all_processes_pss_bytes else {
+        return Bar {
+            label,
+            parts: Vec::new(),
+            value: "not measured: the workers exit as they report".to_string(),
+        };
     };
-    let [(low_name, low_color), (high_name, high_color)] = series;
-    chart
-        .draw_series(
-            bars.iter()
-                .enumerate()
-                .map(|(i, b)| bar(i, 0.0, b.low, low_color)),
-        )?
-        .label(low_name)
-        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], low_color.filled()));
-    chart
-        .draw_series(
-            bars.iter()
-                .enumerate()
-                .map(|(i, b)| bar(i, b.low, b.low + b.high, high_color)),
-        )?
-        .label(high_name)
-        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], high_color.filled()));
-    let note_style =
-        TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
-    chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
-        Text::new(
-            b.note.clone(),
-            (SegmentValue::CenterOf(i), b.low + b.high + top * 0.02),
-            note_style.clone(),
-        )
-    }))?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font((FONT, 13))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .draw()?;
-    Ok(())
+    let parent = m.parent_pss_bytes.unwrap_or(all);
+    let parts = vec![
+        (parent as f64 / MIB, PARENT),
+        (all.saturating_sub(parent) as f64 / MIB, ALL_WORKERS),
+    ];
+    let ratio = all as f64 / data_bytes as f64;
+    Bar {
+        label,
+        parts,
+        value: format!("{} = {ratio:.1}× the data", mib_text(all as f64 / MIB)),
+    }
+}
+
+/// The largest total of a panel's bars: the length of the widest bar.
+fn scale(bars: &[Bar]) -> f64 {
+    bars.iter()
+        .map(|b| b.parts.iter().map(|p| p.0).sum::<f64>())
+        .fold(0.0, f64::max)
+        .max(1e-9)
+}
+
+/// A heading with its legend, then one row per bar. `marker` draws a dashed line at a value.
+fn panel(
+    svg: &mut Svg,
+    top: f64,
+    heading: &str,
+    legend: &[(&str, &str)],
+    bars: &[Bar],
+    scale: f64,
+    marker: Option<(f64, String)>,
+) {
+    svg.bold(16.0, top + 18.0, HEADING, Anchor::Start, heading);
+    let mut x = PAGE_WIDTH - 16.0;
+    for (name, color) in legend.iter().rev() {
+        x -= text_width(name, SMALL);
+        svg.text(x, top + 18.0, SMALL, Anchor::Start, name);
+        x -= 18.0;
+        svg.rect(x, top + 7.0, 12.0, 12.0, color);
+        x -= 14.0;
+    }
+    let first_row = top + 50.0;
+    let length = |value: f64| value / scale * BARS_WIDTH;
+    for (i, bar) in bars.iter().enumerate() {
+        let y = first_row + ROW * i as f64;
+        svg.text(BARS_X - 10.0, y + 15.0, NORMAL, Anchor::End, &bar.label);
+        let mut x = BARS_X;
+        for &(value, color) in &bar.parts {
+            let w = length(value);
+            svg.rect(x, y, w, BAR, color);
+            x += w;
+        }
+        if bar.parts.is_empty() {
+            svg.styled(
+                x + 8.0,
+                y + 15.0,
+                NORMAL,
+                Anchor::Start,
+                false,
+                MUTED,
+                &bar.value,
+            );
+        } else {
+            // A bar too short to see still gets a sliver, so the value is next to something.
+            if x - BARS_X < 2.0 {
+                svg.rect(BARS_X, y, 2.0, BAR, bar.parts[0].1);
+                x = BARS_X + 2.0;
+            }
+            svg.text(x + 8.0, y + 15.0, NORMAL, Anchor::Start, &bar.value);
+        }
+    }
+    svg.line(
+        (BARS_X, first_row - 6.0),
+        (BARS_X, first_row + ROW * bars.len() as f64 - 4.0),
+        DATA_LINE,
+        false,
+    );
+    if let Some((value, text)) = marker {
+        let x = BARS_X + length(value);
+        svg.line(
+            (x, first_row - 8.0),
+            (x, first_row + ROW * bars.len() as f64 - 4.0),
+            DATA_LINE,
+            true,
+        );
+        svg.styled(
+            x + 4.0,
+            first_row - 10.0,
+            SMALL,
+            Anchor::Start,
+            false,
+            DATA_LINE,
+            &text,
+        );
+    }
+}
+
+/// MiB with one decimal under 10, none above.
+fn mib_text(mib: f64) -> String {
+    if mib < 10.0 {
+        format!("{mib:.1} MiB")
+    } else {
+        format!("{mib:.0} MiB")
+    }
 }

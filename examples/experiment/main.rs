@@ -61,6 +61,13 @@
 //! A worker that fails writes why on its stderr (which the parent passes through) and exits with
 //! a non-zero status.
 //!
+//! A Rust worker then keeps its records until its stdin closes. When every worker has reported,
+//! the parent measures itself and every worker from `/proc/<pid>/smaps_rollup`, all of them
+//! holding the records at that moment, and only then closes their stdin: the PSS of all of them
+//! added up (`all processes` in the table, `all_processes_pss_bytes` in the JSON) is the memory
+//! the method used, each shared page counted once. Python workers exit as soon as they have
+//! reported, so the python method has no such total.
+//!
 //! # Faults
 //!
 //! A worker that crashes, hangs past `--timeout` or returns a wrong sum fails the run with a
@@ -71,6 +78,8 @@
 mod chart;
 mod methods;
 mod report;
+#[path = "../svg/mod.rs"]
+mod svg;
 mod worker;
 
 use std::fmt;
@@ -82,55 +91,12 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser, ValueEnum};
-use shmsafe::{FixedStr, ShmSafe};
 
-// ANCHOR: row
-/// The seed's record: 24 bytes, laid out like numpy's `[('date', '<i8'), ('val', '<f8'),
-/// ('name', 'S6')]` with two explicit bytes of padding.
-#[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-pub struct Row {
-    /// Nanoseconds since the Unix epoch.
-    pub date: i64,
-    /// 1.0 or NaN, alternating.
-    pub val: f64,
-    /// "string" or "abc", alternating.
-    pub name: FixedStr<6>,
-    _pad: [u8; 2],
-}
-
-/// The records of a run: record `i` of a run that started at `start_ns`.
-pub fn records(start_ns: i64) -> impl Fn(usize) -> Row + Sync + Copy {
-    let string = FixedStr::truncating("string");
-    let abc = FixedStr::truncating("abc");
-    move |i| {
-        let even = i % 2 == 0;
-        Row {
-            date: start_ns + i as i64,
-            val: if even { 1.0 } else { f64::NAN },
-            name: if even { string } else { abc },
-            _pad: [0; 2],
-        }
-    }
-}
-// ANCHOR_END: row
-
-// ANCHOR: scan
-/// The work every worker does, in every method: the sum of `val`, NaNs skipped.
-pub fn nansum(rows: &[Row]) -> f64 {
-    let mut sum = 0.0;
-    for row in rows {
-        let v = row.val;
-        sum += if v.is_nan() { 0.0 } else { v };
-    }
-    sum
-}
-// ANCHOR_END: scan
-
-/// The answer every worker must find: `val` is 1.0 in the even-numbered records.
-pub fn expected_nansum(rows: usize) -> f64 {
-    rows.div_ceil(2) as f64
-}
+// The record, its data and the nansum are the seed's, shared with the other examples, the tests
+// and the book.
+#[path = "../seed/mod.rs"]
+mod seed;
+pub use seed::{Row, expected_nansum, nansum, row};
 
 /// How the records reach the workers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Serialize)]
@@ -317,8 +283,6 @@ pub struct Config {
     pub python: PathBuf,
     /// Progress.
     pub log: Log,
-    /// When the run started, in nanoseconds since the epoch: the first record's date.
-    pub start_ns: i64,
 }
 
 /// What the Ctrl-C handler must clean up: the segment that exists right now, if any, and the
@@ -431,9 +395,6 @@ fn run(cli: Cli) -> Result<(), String> {
     }
     interrupt::install().map_err(|e| format!("could not install the Ctrl-C handler: {e}"))?;
 
-    let start_ns = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64);
     let config = Config {
         rows: cli.rows,
         workers,
@@ -441,7 +402,6 @@ fn run(cli: Cli) -> Result<(), String> {
         fault: cli.fault,
         python: cli.python.clone(),
         log,
-        start_ns,
     };
     let data_bytes = cli.rows * size_of::<Row>();
     log.say(format_args!(

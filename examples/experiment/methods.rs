@@ -2,7 +2,7 @@
 //! checked.
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use shmsafe::{SealedArray, SharedArray};
 
 use crate::worker::{Memory, ROLE, WorkerReport};
-use crate::{Config, Fault, Method, Row, expected_nansum, interrupt, nansum, records};
+use crate::{Config, Fault, Method, Row, expected_nansum, interrupt, nansum, row};
 
 /// What one method measured.
 pub struct MethodResult {
@@ -31,6 +31,26 @@ pub struct MethodResult {
     pub segment: Option<String>,
     /// For `copy`: the pipe buffer size, in bytes, if it could be raised.
     pub pipe_buffer_bytes: Option<usize>,
+    /// For worker processes written in Rust: the memory of the parent and of every worker,
+    /// measured together after the last report, while every worker still held the records.
+    pub snapshot: Option<Snapshot>,
+}
+
+/// The memory of all the processes of a method at one moment: after every worker has reported
+/// and before any lets go of the records. PSS charges each shared page to the processes that map
+/// it in equal parts, so the PSS of all of them, added up, counts every page once.
+pub struct Snapshot {
+    /// The parent: this process.
+    pub parent: Memory,
+    /// The workers, in index order.
+    pub workers: Vec<Memory>,
+}
+
+impl Snapshot {
+    /// The PSS of the parent and every worker, added up: the memory all of them use together.
+    pub fn total_pss_bytes(&self) -> u64 {
+        self.parent.pss_bytes + self.workers.iter().map(|w| w.pss_bytes).sum::<u64>()
+    }
 }
 
 /// One worker's result. Threads have no memory of their own to report.
@@ -62,7 +82,7 @@ fn shared(method: Method, config: &Config) -> Result<MethodResult, String> {
     let mut writer = SharedArray::<Row>::writer(config.rows)
         .map_err(|e| format!("{method}: could not create the segment: {e}"))?;
     interrupt::segment_created(writer.name());
-    writer.fill_parallel(workers, records(config.start_ns));
+    writer.fill_parallel(workers, row);
     let array = writer.publish();
     let setup = started.elapsed();
     // ANCHOR_END: shm_setup
@@ -99,7 +119,7 @@ fn shared(method: Method, config: &Config) -> Result<MethodResult, String> {
     let outcome = run_processes(config, method, commands, None);
     drop(array);
     interrupt::segment_removed();
-    let (elapsed, reports) =
+    let (elapsed, reports, snapshot) =
         outcome.map_err(|e| format!("{e}; the other workers were stopped and {name} removed"))?;
     log.say(format_args!(
         "{method}: {workers} worker(s) done in {}; removed {name}",
@@ -113,6 +133,7 @@ fn shared(method: Method, config: &Config) -> Result<MethodResult, String> {
         process_memory: None,
         segment: Some(name),
         pipe_buffer_bytes: None,
+        snapshot,
     })
 }
 
@@ -129,7 +150,7 @@ fn sealed(config: &Config) -> Result<MethodResult, String> {
     let started = Instant::now();
     let mut writer = SealedArray::<Row>::writer(config.rows)
         .map_err(|e| format!("{method}: could not create the memfd: {e}"))?;
-    writer.fill_parallel(workers, records(config.start_ns));
+    writer.fill_parallel(workers, row);
     let array = writer
         .seal()
         .map_err(|e| format!("{method}: could not seal the memfd: {e}"))?;
@@ -155,7 +176,8 @@ fn sealed(config: &Config) -> Result<MethodResult, String> {
     let outcome = run_processes(config, method, commands, None);
     // Nothing to remove: the memory is freed when the last holder is gone.
     drop(array);
-    let (elapsed, reports) = outcome.map_err(|e| format!("{e}; the other workers were stopped"))?;
+    let (elapsed, reports, snapshot) =
+        outcome.map_err(|e| format!("{e}; the other workers were stopped"))?;
     log.say(format_args!(
         "{method}: {workers} worker(s) done in {}",
         crate::report::millis(elapsed)
@@ -168,13 +190,14 @@ fn sealed(config: &Config) -> Result<MethodResult, String> {
         process_memory: None,
         segment: Some(handle),
         pipe_buffer_bytes: None,
+        snapshot,
     })
 }
 
 /// Builds the records in a `Vec` exactly as `shared` fills a segment.
 fn build_vec(config: &Config) -> Vec<Row> {
     let mut rows: Vec<Row> = shmsafe::zeroed_vec(config.rows);
-    shmsafe::fill_parallel(&mut rows, config.workers, records(config.start_ns));
+    shmsafe::fill_parallel(&mut rows, config.workers, row);
     rows
 }
 
@@ -209,7 +232,7 @@ fn copy(config: &Config) -> Result<MethodResult, String> {
         })
         .collect::<Result<Vec<_>, String>>()?;
     let mut pipe_buffer_bytes = None;
-    let (elapsed, reports) = run_processes(
+    let (elapsed, reports, snapshot) = run_processes(
         config,
         Method::Copy,
         commands,
@@ -220,6 +243,8 @@ fn copy(config: &Config) -> Result<MethodResult, String> {
         "copy: {workers} worker(s) done in {}",
         crate::report::millis(elapsed)
     ));
+    drop(rows);
+    release_heap();
     Ok(MethodResult {
         method: Method::Copy,
         setup,
@@ -228,6 +253,7 @@ fn copy(config: &Config) -> Result<MethodResult, String> {
         process_memory: None,
         segment: None,
         pipe_buffer_bytes,
+        snapshot,
     })
 }
 
@@ -262,6 +288,7 @@ fn threads(config: &Config) -> Result<MethodResult, String> {
     // ANCHOR_END: threads
     let process_memory = Memory::of_this_process()?;
     drop(rows);
+    release_heap();
     let expected = expected_nansum(config.rows);
     let mut reports = Vec::new();
     for (worker, result) in results.into_iter().enumerate() {
@@ -295,7 +322,20 @@ fn threads(config: &Config) -> Result<MethodResult, String> {
         process_memory: Some(process_memory),
         segment: None,
         pipe_buffer_bytes: None,
+        snapshot: None,
     })
+}
+
+/// Gives the memory of a freed `Vec` back to the OS, so that the next method's parent does not
+/// carry it. (glibc keeps a freed allocation of up to 32 MiB in its heap, and the parent of the
+/// next method would be measured holding it.)
+fn release_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only returns free memory of the allocator to the OS; no live
+    // allocation is touched.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn with_memory(reports: Vec<WorkerReport>) -> Vec<WorkerResult> {
@@ -391,14 +431,20 @@ struct Event {
 }
 
 /// Starts the worker processes, feeds each the same bytes on stdin if asked, and collects their
-/// reports. Returns the time from the first start to the last report, and the reports in index
-/// order. On any failure every worker is killed and reaped before this returns.
+/// reports. Returns the time from the first start to the last report, the reports in index order
+/// and, for Rust workers, the memory of every process measured together. On any failure every
+/// worker is killed and reaped before this returns.
+///
+/// A Rust worker keeps its records after reporting until its stdin closes: this function holds
+/// every worker's stdin open (a duplicate of it, when the bytes are sent on it) until it has
+/// measured them all. Python workers exit when they have reported; they are not measured again.
 fn run_processes(
     config: &Config,
     method: Method,
     commands: Vec<Command>,
     feed: Option<(&[u8], &mut Option<usize>)>,
-) -> Result<(Duration, Vec<WorkerReport>), String> {
+) -> Result<(Duration, Vec<WorkerReport>, Option<Snapshot>), String> {
+    let hold = method != Method::Python;
     let expected = expected_nansum(config.rows);
     let (bytes, pipe_size) = match feed {
         Some((bytes, size)) => (Some(bytes), Some(size)),
@@ -411,9 +457,11 @@ fn run_processes(
     thread::scope(|scope| {
         let attempt = || {
             let mut raised = None;
+            // What keeps each held worker's stdin open until the snapshot.
+            let mut holds: Vec<OwnedFd> = Vec::new();
             for (i, mut command) in commands.into_iter().enumerate() {
                 command
-                    .stdin(if bytes.is_some() {
+                    .stdin(if bytes.is_some() || hold {
                         Stdio::piped()
                     } else {
                         Stdio::null()
@@ -431,17 +479,43 @@ fn run_processes(
                 children.push(child);
                 let tx = tx.clone();
                 scope.spawn(move || read_report(i, stdout, &tx));
-                if let (Some(bytes), Some(input)) = (bytes, input) {
-                    raised = raise_pipe_buffer(&input);
-                    scope.spawn(move || send(input, bytes));
+                match (bytes, input) {
+                    (Some(bytes), Some(input)) => {
+                        raised = raise_pipe_buffer(&input);
+                        if hold {
+                            let copy = input.as_fd().try_clone_to_owned().map_err(|e| {
+                                format!("could not duplicate worker {i}'s stdin: {e}")
+                            })?;
+                            holds.push(copy);
+                        }
+                        scope.spawn(move || send(input, bytes));
+                    }
+                    (None, Some(input)) => holds.push(input.into()),
+                    _ => {}
                 }
             }
             if let Some(size) = pipe_size {
                 *size = raised;
             }
-            let reports = collect(method, &rx, &mut children, started, deadline, expected)?;
+            let (elapsed, reports) =
+                collect(method, &rx, &mut children, started, deadline, expected)?;
+            // A worker that did not wait (it does not read its stdin to the end) has exited by
+            // now: the run goes on, without the memory of all processes.
+            let snapshot = if hold {
+                snapshot(method, &children)
+                    .map_err(|e| {
+                        config.log.say(format_args!(
+                            "{method}: {e}; the memory of all processes is not reported"
+                        ))
+                    })
+                    .ok()
+            } else {
+                None
+            };
+            // Every worker now sees its stdin close, lets go of its records and exits.
+            drop(holds);
             finish(method, &mut children, deadline)?;
-            Ok(reports)
+            Ok((elapsed, reports, snapshot))
         };
         let outcome = attempt();
         if outcome.is_err() {
@@ -449,6 +523,20 @@ fn run_processes(
         }
         outcome
     })
+}
+
+/// Measures this process and every worker, which are all holding the records.
+fn snapshot(method: Method, children: &[Child]) -> Result<Snapshot, String> {
+    let parent = Memory::of_this_process()?;
+    let workers = children
+        .iter()
+        .enumerate()
+        .map(|(i, child)| {
+            Memory::of_process(child.id())
+                .map_err(|e| format!("could not measure worker {i} of method {method}: {e}"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Snapshot { parent, workers })
 }
 
 /// Waits for one report per worker, checking each as it comes.

@@ -75,6 +75,19 @@ pub struct MethodJson {
     pub process_pss_bytes: Option<u64>,
     /// For threads: this process's RSS.
     pub process_rss_bytes: Option<u64>,
+    /// For worker processes: the parent's private memory (USS), measured with every worker's
+    /// after the last report, while all of them held the records; null for threads and python.
+    pub parent_private_bytes: Option<u64>,
+    /// The parent's PSS at the same moment.
+    pub parent_pss_bytes: Option<u64>,
+    /// The parent's RSS at the same moment.
+    pub parent_rss_bytes: Option<u64>,
+    /// The memory of all the processes of the method together: the parent's PSS plus every
+    /// worker's, measured at the same moment (for threads: the one process's PSS). PSS splits a
+    /// shared page between the processes that map it, so this counts every page once: about the
+    /// data once for shm, once per process for copy. Null for python, whose workers exit as soon
+    /// as they have reported.
+    pub all_processes_pss_bytes: Option<u64>,
     /// For shm and python: the segment's name (removed at the end of the method).
     pub segment: Option<String>,
     /// For copy: the pipe buffer size used, in bytes.
@@ -103,6 +116,9 @@ pub struct WorkerJson {
     pub pss_bytes: Option<u64>,
     /// RSS in bytes.
     pub rss_bytes: Option<u64>,
+    /// PSS in bytes measured by the parent with every other process of the method (see
+    /// `all_processes_pss_bytes`); null for threads and python.
+    pub snapshot_pss_bytes: Option<u64>,
 }
 
 /// A performance goal and how this run did.
@@ -136,6 +152,7 @@ impl MethodJson {
                 .map(|w| &w.report)
         };
         let max = |f: fn(&crate::worker::WorkerReport) -> u64| reports().map(f).max();
+        let snapshot = result.snapshot.as_ref();
         let setup_s = result.setup.as_secs_f64();
         let workers_s = result.workers.as_secs_f64();
         MethodJson {
@@ -165,12 +182,21 @@ impl MethodJson {
             process_private_bytes: result.process_memory.map(|m| m.private_bytes),
             process_pss_bytes: result.process_memory.map(|m| m.pss_bytes),
             process_rss_bytes: result.process_memory.map(|m| m.rss_bytes),
+            parent_private_bytes: snapshot.map(|s| s.parent.private_bytes),
+            parent_pss_bytes: snapshot.map(|s| s.parent.pss_bytes),
+            parent_rss_bytes: snapshot.map(|s| s.parent.rss_bytes),
+            all_processes_pss_bytes: match (snapshot, result.process_memory) {
+                (Some(s), _) => Some(s.total_pss_bytes()),
+                (None, Some(process)) => Some(process.pss_bytes),
+                (None, None) => None,
+            },
             segment: result.segment.clone(),
             pipe_buffer_bytes: result.pipe_buffer_bytes,
             per_worker: result
                 .reports
                 .iter()
-                .map(|w| {
+                .enumerate()
+                .map(|(i, w)| {
                     let memory = |v: u64| w.has_memory.then_some(v);
                     WorkerJson {
                         worker: w.report.worker,
@@ -180,6 +206,9 @@ impl MethodJson {
                         private_bytes: memory(w.report.private_bytes),
                         pss_bytes: memory(w.report.pss_bytes),
                         rss_bytes: memory(w.report.rss_bytes),
+                        snapshot_pss_bytes: snapshot
+                            .and_then(|s| s.workers.get(i))
+                            .map(|m| m.pss_bytes),
                     }
                 })
                 .collect(),
@@ -193,17 +222,6 @@ impl MethodJson {
             .iter()
             .map(|w| w.attach_s + w.scan_s)
             .fold(0.0, f64::max)
-    }
-
-    /// The worker with the most private memory (for threads, the process): (private, RSS).
-    pub fn memory_shown(&self) -> Option<(u64, u64)> {
-        if let (Some(private), Some(rss)) = (self.process_private_bytes, self.process_rss_bytes) {
-            return Some((private, rss));
-        }
-        self.per_worker
-            .iter()
-            .filter_map(|w| Some((w.private_bytes?, w.rss_bytes?)))
-            .max_by_key(|&(private, _)| private)
     }
 }
 
@@ -243,10 +261,10 @@ impl Run {
         self.methods.iter().find(|m| m.method == method)
     }
 
-    /// One line that says what was run, and where.
+    /// Two lines that say what was run, and where.
     pub fn headline(&self) -> String {
         format!(
-            "{} rows ({}), {} worker(s), {}; Linux {}, {} CPU(s){}{}",
+            "{} rows ({}), {} worker(s), {}\nLinux {}, {} CPU(s){}{}",
             thousands(self.rows as u64),
             megabytes(self.data_bytes as u64),
             self.workers,
@@ -276,7 +294,7 @@ impl Run {
             "workers",
             "total",
             "worker private max",
-            "worker PSS max",
+            "all processes",
             "nansum",
         ];
         let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
@@ -288,7 +306,7 @@ impl Run {
                 seconds_text(m.workers_s),
                 seconds_text(m.total_s),
                 memory(m.worker_private_bytes_max),
-                memory(m.worker_pss_bytes_max),
+                memory(m.all_processes_pss_bytes),
                 format!("{}", m.nansum),
             ]);
         }
@@ -308,12 +326,20 @@ impl Run {
             out.push_str(line.trim_end());
             out.push('\n');
         }
+        if self
+            .methods
+            .iter()
+            .any(|m| m.all_processes_pss_bytes.is_some())
+        {
+            out.push_str(
+                "(all processes: the PSS of the parent and all its workers, measured together)\n",
+            );
+        }
         if let Some(threads) = self.method(Method::Threads) {
             if let Some(private) = threads.process_private_bytes {
                 let _ = writeln!(
                     out,
-                    "(threads: the workers are threads of one process, which held {} private: \
-                     the records once, for all of them)",
+                    "(threads: one process holds the records once for all its threads: {} private)",
                     mib(private)
                 );
             }

@@ -109,6 +109,13 @@ fn deliver(mut report: WorkerReport, fault: Option<Fault>) {
     println!("{line}");
 }
 
+/// Keeps the records mapped until the parent closes our stdin: it measures itself and every
+/// worker then, all holding the data at the same moment, so that their memory adds up.
+fn wait_for_parent(mut input: impl Read) {
+    // The parent sends nothing more; end of file (or an error: the parent is gone) ends the wait.
+    let _ = io::copy(&mut input, &mut io::sink());
+}
+
 fn work(cli: WorkerCli) -> Result<(), String> {
     let started = Instant::now();
     match cli {
@@ -124,6 +131,7 @@ fn work(cli: WorkerCli) -> Result<(), String> {
             // ANCHOR_END: open
             // Measured while the records are still mapped.
             deliver(measure(index, sum, attach, scan)?, fault);
+            wait_for_parent(io::stdin());
             Ok(())
         }
         WorkerCli::Sealed {
@@ -140,6 +148,7 @@ fn work(cli: WorkerCli) -> Result<(), String> {
             let scan = scan_start.elapsed();
             // ANCHOR_END: open_sealed
             deliver(measure(index, sum, attach, scan)?, fault);
+            wait_for_parent(io::stdin());
             Ok(())
         }
         WorkerCli::Copy { index, rows, fault } => {
@@ -161,6 +170,7 @@ fn work(cli: WorkerCli) -> Result<(), String> {
             let scan = scan_start.elapsed();
             // ANCHOR_END: receive
             deliver(measure(index, sum, attach, scan)?, fault);
+            wait_for_parent(input);
             Ok(())
         }
     }
@@ -198,19 +208,35 @@ pub struct Memory {
 impl Memory {
     /// Reads this process's `/proc/self/smaps_rollup`.
     pub fn of_this_process() -> Result<Memory, String> {
-        let rollup = procfs::process::Process::myself()
-            .and_then(|me| me.smaps_rollup())
-            .map_err(|e| format!("cannot read /proc/self/smaps_rollup: {e}"))?;
+        Memory::read(
+            procfs::process::Process::myself(),
+            "/proc/self/smaps_rollup",
+        )
+    }
+
+    /// Reads `/proc/<pid>/smaps_rollup` of another process of this user.
+    pub fn of_process(pid: u32) -> Result<Memory, String> {
+        let path = format!("/proc/{pid}/smaps_rollup");
+        Memory::read(procfs::process::Process::new(pid as i32), &path)
+    }
+
+    fn read(
+        process: procfs::ProcResult<procfs::process::Process>,
+        path: &str,
+    ) -> Result<Memory, String> {
+        let rollup = process
+            .and_then(|p| p.smaps_rollup())
+            .map_err(|e| format!("cannot read {path}: {e}"))?;
         let map = rollup
             .memory_map_rollup
             .0
             .first()
             .map(|m| &m.extension.map)
-            .ok_or("/proc/self/smaps_rollup is empty")?;
+            .ok_or_else(|| format!("{path} is empty"))?;
         let get = |key: &str| {
             map.get(key)
                 .copied()
-                .ok_or_else(|| format!("/proc/self/smaps_rollup has no `{key}` line"))
+                .ok_or_else(|| format!("{path} has no `{key}` line"))
         };
         Ok(Memory {
             private_bytes: get("Private_Clean")? + get("Private_Dirty")?,

@@ -14,7 +14,7 @@
 //!   failing test leaves nothing in `/dev/shm` either.
 
 // Each test file uses some of these helpers.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::io::{BufRead, BufReader, Lines, Write};
 use std::ops::Range;
@@ -24,28 +24,13 @@ use std::path::Path;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use shmsafe::Error;
 use shmsafe::format::Header;
-use shmsafe::{Error, FixedStr, ShmSafe};
 
-/// The record of the seed blog post.
-#[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-pub struct Row {
-    pub date: i64,
-    pub val: f64,
-    pub name: FixedStr<6>,
-    pub _pad: [u8; 2],
-}
-
-/// The seed's rows: a date, 1.0 or NaN, "string" or "abc".
-pub fn seed_row(i: usize) -> Row {
-    Row {
-        date: 1_591_574_400_000_000_000 + i as i64,
-        val: if i % 2 == 0 { 1.0 } else { f64::NAN },
-        name: FixedStr::truncating(if i % 2 == 0 { "string" } else { "abc" }),
-        _pad: [0; 2],
-    }
-}
+// The seed's record and its data, shared with the examples, the bench and the book.
+#[path = "../../examples/seed/mod.rs"]
+mod seed;
+pub use seed::{Row, row as seed_row};
 
 /// Where a segment named `name` lives.
 pub fn shm_path(name: &str) -> String {
