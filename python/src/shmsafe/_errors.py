@@ -1,0 +1,154 @@
+"""The exceptions: one class per thing that can go wrong, all under :class:`Error`.
+
+They mirror the variants of the Rust crate's ``shmsafe::Error`` that concern segments, so a
+Python reader and a Rust reader refuse the same segment for the same reason. Each carries the
+values its message names as attributes (``name``, ``size``, ...), and each message says what
+happened and what to do.
+
+Some also derive from the built-in exception a Python program would catch for the same
+condition: :class:`NotFound` is a :class:`FileNotFoundError`, :class:`PermissionDenied` a
+:class:`PermissionError`, :class:`UnsupportedDtype` a :class:`TypeError`, :class:`InUse` a
+:class:`BufferError`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+__all__ = [
+    "Closed",
+    "CorruptHeader",
+    "Error",
+    "InUse",
+    "InvalidHandle",
+    "InvalidName",
+    "LayoutMismatch",
+    "NoSpace",
+    "NotFound",
+    "NotReady",
+    "NotRegularFile",
+    "NotSealed",
+    "NotShmsafe",
+    "OsError",
+    "PermissionDenied",
+    "StaleHandle",
+    "TooLarge",
+    "TooSmall",
+    "Truncated",
+    "UnsupportedDtype",
+    "UnsupportedVersion",
+    "UntrustedSegment",
+]
+
+
+class Error(Exception):
+    """The base of every exception ``shmsafe`` raises about a segment or a dtype.
+
+    ``str(error)`` is the message for a person; the values it names are attributes.
+    """
+
+    def __init__(self, message: str, **values: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        for key, value in values.items():
+            setattr(self, key, value)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidName(Error, ValueError):
+    """A segment name the OS or ``shmsafe`` cannot use (empty, with ``/`` or NUL, too long)."""
+
+
+class InvalidHandle(Error, ValueError):
+    """Text that is not a sealed handle ``/proc/<pid>/fd/<n>#<16 hex digits>``."""
+
+
+class NotFound(Error, FileNotFoundError):
+    """No segment has this name, or no open file is behind this handle any more."""
+
+
+class PermissionDenied(Error, PermissionError):
+    """The OS refused to open the segment (it belongs to another user)."""
+
+
+class UntrustedSegment(Error, PermissionError):
+    """The segment is owned by another user, or others than its owner may write it."""
+
+
+class NotRegularFile(Error):
+    """The name or handle leads to something that is not a regular file (a symlink, a FIFO)."""
+
+
+class TooSmall(Error):
+    """The segment is smaller than a ``shmsafe`` header."""
+
+
+class NotShmsafe(Error):
+    """The segment does not start with the magic bytes ``SHMSAFE\\0``."""
+
+
+class UnsupportedVersion(Error):
+    """The segment was written in another version of the segment format."""
+
+
+class LayoutMismatch(Error):
+    """The segment holds records of another layout than the dtype it was opened with."""
+
+
+class CorruptHeader(Error):
+    """The header or layout section is inconsistent in a way no ``shmsafe`` writer produces."""
+
+
+class Truncated(Error):
+    """The segment is shorter than its header says."""
+
+
+class NotReady(Error):
+    """The creator has not published the records (``creator_alive`` says whether it still may)."""
+
+
+class NotSealed(Error):
+    """A sealed handle leads to a file that lacks some of the four seals (``missing`` names them)."""
+
+
+class StaleHandle(Error):
+    """The file behind a sealed handle is another segment: its creator closed the original."""
+
+
+class UnsupportedDtype(Error, TypeError):
+    """A numpy dtype that no ``#[repr(C)]`` Rust record could have; nothing was shared."""
+
+
+class NoSpace(Error):
+    """There was no room to reserve the segment's memory; nothing was left behind."""
+
+
+class TooLarge(Error):
+    """The records would not fit in one segment on this machine."""
+
+
+class OsError(Error):
+    """Any other error from the operating system; the :class:`OSError` is ``__cause__``."""
+
+
+class InUse(Error, BufferError):
+    """``close()`` was called while numpy arrays still view the segment's memory."""
+
+
+class Closed(Error, ValueError):
+    """The segment was used after ``close()``."""
+
+
+_MAX_SHOWN = 400
+
+
+def clean(text: str, limit: int = _MAX_SHOWN) -> str:
+    """Segment-provided text made safe to print: control and format characters (terminal
+    escapes, bidi overrides, line breaks) become ``?``, and long text is cut."""
+    out = "".join("?" if unicodedata.category(c)[0] == "C" else c for c in text)
+    if len(out) > limit:
+        out = out[:limit] + f"... ({len(out) - limit} more characters)"
+    return out
