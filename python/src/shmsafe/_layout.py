@@ -410,14 +410,24 @@ def _field_list(dt: np.dtype, path: str) -> List[Tuple[str, np.dtype, int]]:
     return fields
 
 
-def _layout(dt: np.dtype, path: str, top: bool) -> Layout:
+def _layout(dt: np.dtype, path: str, top: Optional[bool]) -> Layout:
     """The layout of a structured dtype, whose itemsize must be exactly Rust's size, except at
-    the top, where :func:`_pad_top` has already made the trailing padding explicit."""
+    the top, where :func:`_pad_top` has already made the trailing padding explicit. ``top=None``
+    checks the fields only (before :func:`_pad_top`)."""
     fields: List[Field] = []
     align = 1
     end = 0
     previous: Optional[str] = None
-    for name, fdt, offset in _field_list(dt, path):
+    listed = _field_list(dt, path)
+    for (before, _, at_before), (name, _, offset) in zip(listed, listed[1:]):
+        if offset < at_before:
+            raise _refuse(
+                f"{path}.{name}" if path else name,
+                f"it is at offset {offset}, before `{before}` (at {at_before}), which is listed "
+                "first: a #[repr(C)] record's fields are in offset order; list them in that "
+                "order",
+            )
+    for name, fdt, offset in listed:
         at = f"{path}.{name}" if path else name
         if not _is_rust_name(name):
             raise _refuse(
@@ -428,13 +438,6 @@ def _layout(dt: np.dtype, path: str, top: bool) -> Layout:
         if fdt.itemsize == 0:
             raise _refuse(at, f"{fdt} holds no bytes; leave the field out")
         kind, falign = _kind(fdt, at)
-        if fields and offset < fields[-1].offset:
-            raise _refuse(
-                at,
-                f"it is at offset {offset}, before `{previous}` (at {fields[-1].offset}), which "
-                "is listed first: a #[repr(C)] record's fields are in offset order; list them "
-                "in that order",
-            )
         if offset < end:
             raise _refuse(
                 at,
@@ -464,6 +467,8 @@ def _layout(dt: np.dtype, path: str, top: bool) -> Layout:
         end = offset + fdt.itemsize
         previous = name
     size = dt.itemsize
+    if top is None:
+        return Layout(RECORD_NAME, size, align, tuple(fields))
     if not top and size != end:
         raise _refuse(
             path,
@@ -523,6 +528,7 @@ def describe(dtype: Any, path: str = "") -> Description:
     padded = False
     if dt.names is not None:
         if dt.subdtype is None:
+            _layout(dt, path, top=None)  # every field first, then the trailing padding
             dt, padded = _pad_top(dt, path)
         layout = _layout(dt, path, top=True)
         kind: Kind = Record(layout)
