@@ -20,25 +20,28 @@ __all__ = [
     "Closed",
     "CorruptHeader",
     "Error",
+    "HandleGone",
     "InUse",
     "InvalidHandle",
     "InvalidName",
     "LayoutMismatch",
+    "LayoutTooLong",
     "NoSpace",
     "NotFound",
     "NotReady",
-    "NotRegularFile",
+    "NotARegularFile",
     "NotSealed",
     "NotShmsafe",
     "OsError",
     "PermissionDenied",
+    "SealRefused",
     "StaleHandle",
     "TooLarge",
     "TooSmall",
     "Truncated",
     "UnsupportedDtype",
     "UnsupportedVersion",
-    "UntrustedSegment",
+    "Untrusted",
 ]
 
 
@@ -74,12 +77,25 @@ class PermissionDenied(Error, PermissionError):
     """The OS refused to open the segment (it belongs to another user)."""
 
 
-class UntrustedSegment(Error, PermissionError):
+class Untrusted(Error, PermissionError):
     """The segment is owned by another user, or others than its owner may write it."""
 
 
-class NotRegularFile(Error):
-    """The name or handle leads to something that is not a regular file (a symlink, a FIFO)."""
+class NotARegularFile(Error):
+    """The name or handle leads to something that is not a regular file (``file_type`` says
+    what: a symbolic link, a FIFO, a directory, ...)."""
+
+
+class HandleGone(Error, FileNotFoundError):
+    """Nothing is behind a sealed handle any more: its holder exited or closed it."""
+
+
+class LayoutTooLong(Error):
+    """The record's layout description is longer than a segment's layout section may be."""
+
+
+class SealRefused(Error):
+    """The kernel refused to seal the memfd: another process mapped it writable meanwhile."""
 
 
 class TooSmall(Error):
@@ -142,13 +158,17 @@ class Closed(Error, ValueError):
     """The segment was used after ``close()``."""
 
 
-_MAX_SHOWN = 400
+_MAX_SHOWN = 1000
 
 
 def clean(text: str, limit: int = _MAX_SHOWN) -> str:
-    """Segment-provided text made safe to print: control and format characters (terminal
-    escapes, bidi overrides, line breaks) become ``?``, and long text is cut."""
-    out = "".join("?" if unicodedata.category(c)[0] == "C" else c for c in text)
-    if len(out) > limit:
-        out = out[:limit] + f"... ({len(out) - limit} more characters)"
-    return out
+    """Segment-provided text made safe to print, as Rust's ``format::printable`` does: control
+    and format characters (terminal escapes, line breaks, bidi overrides) become ``\\u{..}``
+    escapes, and text longer than ``limit`` characters is cut with ``…``."""
+    out = []
+    for i, c in enumerate(text):
+        if i == limit:
+            out.append("…")
+            break
+        out.append(f"\\u{{{ord(c):x}}}" if unicodedata.category(c) in ("Cc", "Cf") else c)
+    return "".join(out)

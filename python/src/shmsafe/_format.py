@@ -19,9 +19,18 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Callable, NoReturn, Tuple
 
-from ._errors import CorruptHeader, NotShmsafe, TooSmall, Truncated, UnsupportedVersion
+from ._errors import (
+    CorruptHeader,
+    LayoutMismatch,
+    NotShmsafe,
+    OsError,
+    TooSmall,
+    Truncated,
+    UnsupportedVersion,
+    clean,
+)
 
 MAGIC = b"SHMSAFE\0"
 VERSION = 2
@@ -83,15 +92,20 @@ def layout_section(display: str, dtype_text: str) -> bytes:
     return f"{display}\n{dtype_text}".encode("utf-8")
 
 
-def parse_header(raw: bytes, size: int, where: str) -> Header:
-    """Parses and validates the first 64 bytes of a segment of ``size`` bytes.
+def validate(
+    read_at: Callable[[int, int], bytes], size: int, where: str, expected: Any = None
+) -> Tuple[Header, str, str]:
+    """Reads private copies of the header and layout section of a segment of ``size`` bytes
+    through ``read_at(length, offset)`` (``os.pread``) and checks them in the order Rust's
+    ``format::validate`` does; returns the header and the layout section's two lines.
 
-    ``where`` names the segment in messages (a name or a handle). Checks, in order: the size
-    (:class:`TooSmall`), the magic (:class:`NotShmsafe`), the version
-    (:class:`UnsupportedVersion`), every field's consistency (:class:`CorruptHeader`), and
-    that the file is exactly as long as the header says (:class:`Truncated` if shorter).
+    ``where`` names the segment in messages; ``expected`` is a :class:`~shmsafe.Description`
+    the records must match, or ``None`` to take them as the segment describes them. Raises
+    :class:`TooSmall`, :class:`NotShmsafe`, :class:`UnsupportedVersion`,
+    :class:`LayoutMismatch`, :class:`CorruptHeader` or :class:`Truncated`. The state is checked
+    for being WRITING or READY; whether the records may be read is the caller's decision.
     """
-    if size < HEADER_SIZE or len(raw) < HEADER_SIZE:
+    if size < HEADER_SIZE:
         raise TooSmall(
             f"segment `{where}` is {size} bytes, smaller than the {HEADER_SIZE}-byte shmsafe "
             "header: it was not created by shmsafe, or its creator died while creating it",
@@ -99,7 +113,7 @@ def parse_header(raw: bytes, size: int, where: str) -> Header:
             size=size,
             header=HEADER_SIZE,
         )
-    header = Header(*HEADER.unpack_from(raw, 0))
+    header = Header(*HEADER.unpack(_read_exact(read_at, HEADER_SIZE, 0, where)))
     if header.magic != MAGIC:
         raise NotShmsafe(
             f"segment `{where}` is not a shmsafe array (it starts with {header.magic.hex(' ')} "
@@ -110,21 +124,55 @@ def parse_header(raw: bytes, size: int, where: str) -> Header:
     if header.version != VERSION:
         raise UnsupportedVersion(
             f"segment `{where}` has shmsafe format version {header.version}, this package "
-            f"reads version {VERSION}: use the reader and the writer of the same shmsafe "
-            "version",
+            f"reads version {VERSION}: use a reader and a writer of the same shmsafe version",
             name=where,
             found=header.version,
             supported=VERSION,
         )
-    problem = _problem(header)
-    if problem is not None:
-        raise CorruptHeader(
-            f"segment `{where}` has a damaged header: {problem}; recreate the segment",
+    layout_len = header.layout_len
+    layout_fits = 1 <= layout_len <= MAX_LAYOUT_LEN and HEADER_SIZE + layout_len <= size
+    section = _read_exact(read_at, layout_len, HEADER_SIZE, where) if layout_fits else b""
+    if expected is not None and (
+        header.fingerprint != expected.fingerprint
+        or header.record_size != expected.size
+        or header.record_align != expected.align
+    ):
+        found = clean(section.decode("utf-8", "replace").split("\n", 1)[0])
+        raise LayoutMismatch(
+            f"segment `{where}` holds records of another layout: opened as {expected.display} "
+            f"(fingerprint {expected.fingerprint:016x}), but it holds {found} (fingerprint "
+            f"{header.fingerprint:016x}); open it with the dtype its creator used, or with "
+            "none to read the records as the segment describes them",
             name=where,
-            problem=problem,
+            expected=expected.display,
+            expected_size=expected.size,
+            expected_fingerprint=expected.fingerprint,
+            found=found,
+            found_size=header.record_size,
+            found_fingerprint=header.fingerprint,
+        )
+    if not layout_fits:
+        _corrupt(
+            where,
+            f"its layout section is {layout_len} bytes, which is not between 1 and "
+            f"{MAX_LAYOUT_LEN} or does not fit in the segment's {size} bytes",
+        )
+    align = header.record_align
+    if align == 0 or align & (align - 1) or header.record_size % align:
+        _corrupt(
+            where,
+            f"its records are {header.record_size} bytes aligned to {align}, which no record "
+            "type is (the alignment is a power of two dividing the size)",
+        )
+    planned = data_offset(layout_len, align)
+    if header.data_offset != planned:
+        _corrupt(
+            where,
+            f"the records start at offset {header.data_offset}, where a writer puts them at "
+            f"offset {planned}",
         )
     needed = header.data_offset + header.len * header.record_size
-    if size < needed:
+    if needed > size:
         raise Truncated(
             f"segment `{where}` is {size} bytes but its header announces {header.len} records "
             f"of {header.record_size} bytes from offset {header.data_offset}, which needs "
@@ -134,40 +182,67 @@ def parse_header(raw: bytes, size: int, where: str) -> Header:
             len=header.len,
             record_size=header.record_size,
             data_offset=header.data_offset,
-            needed=needed,
+            needed=needed if needed < 1 << 64 else (1 << 64) - 1,
         )
-    if size > needed:
-        problem = (
-            f"the segment is {size} bytes but its header accounts for {needed} "
-            f"({header.len} records of {header.record_size} bytes from offset "
-            f"{header.data_offset})"
+    if needed < size:
+        _corrupt(
+            where,
+            f"the segment is {size} bytes but its {header.len} records end at byte {needed}; "
+            "a writer makes it exactly that size",
         )
-        raise CorruptHeader(
-            f"segment `{where}` has a damaged header: {problem}; recreate the segment",
-            name=where,
-            problem=problem,
+    if header.state not in (WRITING, READY):
+        _corrupt(
+            where,
+            f"its state word is {header.state}, neither {WRITING} (being written) nor {READY} "
+            "(ready)",
         )
-    return header
+    if header.nonce == 0:
+        _corrupt(where, "its nonce is 0, which no writer chooses")
+    # Beyond Rust's checks: Python has no type of its own, so it reads the layout section.
+    if any(_read_exact(read_at, planned - HEADER_SIZE - layout_len, HEADER_SIZE + layout_len,
+                       where)):
+        _corrupt(where, "the bytes between its layout section and its records are not zero")
+    try:
+        text = section.decode("utf-8")
+    except UnicodeDecodeError:
+        _corrupt(where, "its layout section is not UTF-8")
+    if "\n" not in text:
+        _corrupt(
+            where,
+            f"its layout section {clean(text)!r} has no newline between the layout and the dtype",
+        )
+    display, dtype_text = text.split("\n", 1)
+    return header, display, dtype_text
 
 
-def _problem(h: Header) -> Optional[str]:
-    if h.state not in (WRITING, READY):
-        return f"its state is {h.state}, neither 0 (writing) nor 1 (ready)"
-    if not 1 <= h.layout_len <= MAX_LAYOUT_LEN:
-        return f"its layout section is {h.layout_len} bytes, not 1 to {MAX_LAYOUT_LEN}"
-    if h.record_align == 0 or h.record_align & (h.record_align - 1):
-        return f"its record alignment {h.record_align} is not a power of two"
-    if h.record_size % h.record_align:
-        return (
-            f"its record size {h.record_size} is not a multiple of its alignment "
-            f"{h.record_align}"
-        )
-    expected = data_offset(h.layout_len, h.record_align)
-    if h.data_offset != expected:
-        return (
-            f"its records start at offset {h.data_offset}, but a {h.layout_len}-byte layout "
-            f"section and alignment {h.record_align} put them at {expected}"
-        )
-    if h.nonce == 0:
-        return "its nonce is 0, which no writer chooses"
-    return None
+def _corrupt(where: str, problem: str) -> NoReturn:
+    raise CorruptHeader(
+        f"segment `{where}` has a damaged header: {problem}; recreate the segment",
+        name=where,
+        problem=problem,
+    )
+
+
+def _read_exact(read_at: Callable[[int, int], bytes], length: int, offset: int, where: str) -> bytes:
+    out = b""
+    while len(out) < length:
+        try:
+            chunk = read_at(length - len(out), offset + len(out))
+        except InterruptedError:
+            continue
+        except OSError as error:
+            raise OsError(
+                f"reading the header of segment `{where}` failed: {error.strerror or error}",
+                operation="reading the header of",
+                name=where,
+                errno=error.errno,
+            ) from None
+        if not chunk:
+            raise OsError(
+                f"reading the header of segment `{where}` failed: it ended early",
+                operation="reading the header of",
+                name=where,
+                errno=None,
+            )
+        out += chunk
+    return out

@@ -562,14 +562,14 @@ def segment_dtype(text: str, record_size: int, where: str) -> np.dtype:
         dt = dtype_from_text(text)
     except (ValueError, TypeError, RecursionError) as error:
         raise CorruptHeader(
-            f"{where} has a damaged header: its layout section's dtype {clean(text)!r} is not a "
+            f"segment `{where}` has a damaged header: its layout section's dtype {clean(text)!r} is not a "
             f"numpy dtype description ({clean(str(error))}); recreate the segment",
             name=where,
         ) from None
     _check_viewable(dt, text, where)
     if dt.itemsize != record_size:
         raise CorruptHeader(
-            f"{where} has a damaged header: its layout section describes records of "
+            f"segment `{where}` has a damaged header: its layout section describes records of "
             f"{dt.itemsize} bytes but the header says {record_size}; recreate the segment",
             name=where,
         )
@@ -588,7 +588,7 @@ def _check_viewable(dt: np.dtype, text: str, where: str) -> None:
         return
     if dt.kind not in "iufSV" or dt.hasobject or (dt.itemsize > 1 and not dt.isnative):
         raise CorruptHeader(
-            f"{where} has a damaged header: its layout section's dtype {clean(text)!r} holds "
+            f"segment `{where}` has a damaged header: its layout section's dtype {clean(text)!r} holds "
             f"{dt.str}, which no shmsafe writer produces; recreate the segment",
             name=where,
         )

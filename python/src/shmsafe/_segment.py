@@ -11,7 +11,6 @@ import errno
 import fcntl
 import mmap
 import os
-import re
 import secrets
 import stat
 import sys
@@ -24,21 +23,23 @@ from . import _format
 from ._errors import (
     Closed,
     CorruptHeader,
+    HandleGone,
     InUse,
     InvalidHandle,
     InvalidName,
-    LayoutMismatch,
+    LayoutTooLong,
     NoSpace,
+    NotARegularFile,
     NotFound,
     NotReady,
-    NotRegularFile,
     NotSealed,
     OsError,
     PermissionDenied,
+    SealRefused,
     StaleHandle,
     TooLarge,
     UnsupportedDtype,
-    UntrustedSegment,
+    Untrusted,
     clean,
 )
 from ._layout import describe, segment_dtype
@@ -56,7 +57,14 @@ SEALS = {
 }
 ALL_SEALS = sum(SEALS.values())
 MFD_NOEXEC_SEAL = getattr(os, "MFD_NOEXEC_SEAL", 0x8)
-_HANDLE = re.compile(r"/proc/([0-9]+)/fd/([0-9]+)#([0-9a-f]{16})\Z")
+_FILE_TYPES = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFLNK: "a symbolic link",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,16 +105,40 @@ def is_handle(text: str) -> bool:
 
 
 def parse_handle(handle: str) -> Tuple[str, int]:
-    """The path and nonce of ``/proc/<pid>/fd/<n>#<16 lowercase hex digits>``."""
-    match = _HANDLE.match(handle)
-    if match is None:
-        raise InvalidHandle(
-            f"`{clean(handle)}` is not a sealed handle: expected "
-            "/proc/<pid>/fd/<n>#<16 lowercase hex digits>, as SealedArray::handle (Rust) or "
-            "Segment.handle (Python) gives it; pass it unchanged",
+    """The path and nonce of ``/proc/<pid>/fd/<n>#<16 hex digits>``, checked as Rust checks
+    them, or :class:`InvalidHandle` saying what is wrong."""
+
+    def invalid(reason: str) -> InvalidHandle:
+        return InvalidHandle(
+            f"`{clean(handle)}` is not a sealed array handle: {reason}; pass exactly the string "
+            "that Segment.handle (Python) or SealedArray::handle (Rust) returned, such as "
+            "/proc/1234/fd/5#0123456789abcdef",
             handle=handle,
+            reason=reason,
         )
-    return handle.split("#", 1)[0], int(match.group(3), 16)
+
+    if "#" not in handle:
+        raise invalid("it has no `#` before the nonce")
+    path, nonce = handle.split("#", 1)
+    if len(nonce) != 16 or not all(c in "0123456789abcdefABCDEF" for c in nonce):
+        raise invalid("its nonce is not 16 hexadecimal digits")
+    if not path.startswith("/proc/"):
+        raise invalid("it does not start with /proc/")
+    rest = path[len("/proc/"):]
+    if "/fd/" not in rest:
+        raise invalid("it is not /proc/<pid>/fd/<n>")
+    pid, fd = rest.split("/fd/", 1)
+
+    def number(text: str) -> bool:
+        return 0 < len(text) <= 10 and all(c in "0123456789" for c in text)
+
+    if not number(pid) or not number(fd):
+        raise invalid("its process id or descriptor is not a number")
+    return path, int(nonce, 16)
+
+
+def _file_type(mode: int) -> str:
+    return _FILE_TYPES.get(stat.S_IFMT(mode), "a file of an unknown type")
 
 
 def _os_error(operation: str, where: str, error: OSError) -> OsError:
@@ -122,11 +154,11 @@ def _open_error(where: str, error: OSError, sealed: bool) -> Exception:
     """The exception for a failed ``open`` of a name or handle path."""
     if error.errno == errno.ENOENT:
         if sealed:
-            return NotFound(
-                f"no open file is behind the sealed handle `{where}`: its creator has closed "
-                "it or exited; ask the creator for a fresh handle, and keep the creator's "
-                "segment open while others open it",
-                name=where,
+            return HandleGone(
+                f"no sealed array is behind `{where}`: the process that held it has exited or "
+                "closed it (or never had that descriptor); ask the creator for a current "
+                "handle, and keep the creator's segment open while others open it",
+                handle=where,
             )
         return NotFound(
             f"no shared memory segment is named `{where}` (looked for {SHM_DIR}/{where}): check "
@@ -136,17 +168,22 @@ def _open_error(where: str, error: OSError, sealed: bool) -> Exception:
         )
     if error.errno in (errno.EACCES, errno.EPERM):
         return PermissionDenied(
-            f"permission denied opening segment `{where}`: segments are created with mode "
-            "0600, so only the user that created it can open it",
+            f"permission denied for segment `{where}`: segments are created with mode 0600, so "
+            "only the user that created it can open it; run the reader as that user",
             name=where,
         )
-    if error.errno == errno.ELOOP:
-        return NotRegularFile(
-            f"`{where}` is a symbolic link, not a segment: shmsafe never follows links in "
-            f"{SHM_DIR}; check the name",
-            name=where,
-        )
+    if error.errno == errno.ELOOP and not sealed:
+        return _not_a_regular_file(where, "a symbolic link")
     return _os_error("opening", where, error)
+
+
+def _not_a_regular_file(where: str, file_type: str) -> NotARegularFile:
+    return NotARegularFile(
+        f"`{where}` is {file_type}, not a shared-memory segment: check the name (shmsafe "
+        "segments are regular files named shmsafe_..., sealed ones memfds)",
+        name=where,
+        file_type=file_type,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,10 +361,12 @@ def create(records: Any, *, sealed: bool = False) -> Segment:
     desc = describe(array.dtype)
     section = _format.layout_section(desc.display, desc.dtype_text)
     if len(section) > _format.MAX_LAYOUT_LEN:
-        raise UnsupportedDtype(
+        raise LayoutTooLong(
             f"the record's layout description is {len(section)} bytes, more than the "
-            f"{_format.MAX_LAYOUT_LEN} a segment holds; use fewer fields",
-            field=None,
+            f"{_format.MAX_LAYOUT_LEN} a segment holds; use fewer fields (group them into "
+            "arrays)",
+            bytes=len(section),
+            max=_format.MAX_LAYOUT_LEN,
         )
     offset = _format.data_offset(len(section), desc.align)
     total = offset + len(array) * desc.size
@@ -477,12 +516,10 @@ def _seal(fd: int, where: str) -> None:
         fcntl.fcntl(fd, F_ADD_SEALS, ALL_SEALS)
     except OSError as error:
         if error.errno == errno.EBUSY:
-            raise OsError(
-                f"sealing segment `{where}` failed: another process of this user mapped it "
-                "writable before the seal; create it again",
-                operation="sealing",
+            raise SealRefused(
+                f"sealing `{where}` was refused (EBUSY): a process holds a writable mapping of "
+                "it; nothing was shared, create the array again",
                 name=where,
-                errno=error.errno,
             ) from None
         raise _os_error("sealing", where, error) from None
 
@@ -535,33 +572,37 @@ def open(name_or_handle: str, *, dtype: Any = None) -> Segment:  # noqa: A001
 def _open_named(name: str, expected: Any) -> Segment:
     path = os.path.join(SHM_DIR, name)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(
+            path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+        )
     except OSError as error:
         raise _open_error(name, error, sealed=False) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise NotRegularFile(
-                f"{path} is not a regular file, so it is not a segment: check the name",
-                name=name,
-            )
-        if st.st_uid != os.geteuid():
-            raise UntrustedSegment(
-                f"segment `{name}` belongs to user {st.st_uid}, not to this process's user "
-                f"{os.geteuid()}: another user could change it while it is read; open only "
-                "segments your own programs created",
-                name=name,
-                owner=st.st_uid,
-                mode=stat.S_IMODE(st.st_mode),
-            )
-        if st.st_mode & 0o022:
-            raise UntrustedSegment(
-                f"segment `{name}` has mode {stat.S_IMODE(st.st_mode):04o}, so users other than "
-                "its owner may write it while it is read; shmsafe creates segments with mode "
-                "0600: recreate it",
+            raise _not_a_regular_file(name, _file_type(st.st_mode))
+        uid, mode = os.geteuid(), stat.S_IMODE(st.st_mode)
+        if st.st_uid != uid:
+            raise Untrusted(
+                f"segment `{name}` belongs to user id {st.st_uid} (mode {mode:04o}), not to this "
+                f"process's user (id {uid}): another user could change or shrink it while it is "
+                "read, so it is not opened; open segments created by your own user, and check "
+                "that the name is the one your creator printed",
                 name=name,
                 owner=st.st_uid,
-                mode=stat.S_IMODE(st.st_mode),
+                mode=mode,
+                uid=uid,
+            )
+        if mode & 0o022:
+            raise Untrusted(
+                f"segment `{name}` can be written by users other than its owner (mode "
+                f"{mode:04o}): one of them could change or shrink it while it is read, so it is "
+                "not opened; shmsafe creates segments with mode 0600, so this one was created "
+                "or changed by another program",
+                name=name,
+                owner=st.st_uid,
+                mode=mode,
+                uid=uid,
             )
         header, display, dt = _read_checked(fd, st.st_size, name, expected)
         if header.state != _format.READY:
@@ -600,18 +641,13 @@ def _not_ready(fd: int, name: str, pid: int) -> NotReady:
 def _open_sealed(handle: str, expected: Any) -> Segment:
     path, nonce = parse_handle(handle)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as error:
         raise _open_error(handle, error, sealed=True) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise NotRegularFile(
-                f"the sealed handle `{handle}` leads to something that is not a regular file, "
-                "so not a sealed segment: its creator closed it and the number was reused; ask "
-                "for a fresh handle",
-                name=handle,
-            )
+            raise _not_a_regular_file(clean(handle), _file_type(st.st_mode))
         try:
             seals = fcntl.fcntl(fd, F_GET_SEALS)
         except OSError as error:
@@ -621,29 +657,29 @@ def _open_sealed(handle: str, expected: Any) -> Segment:
         missing = [name for name, bit in SEALS.items() if not seals & bit]
         if missing:
             raise NotSealed(
-                f"the file behind `{handle}` is not sealed against {', '.join(missing)}: "
-                "another process could change the records while they are read, so it is not a "
-                "SealedArray; create it with SealedArray (Rust) or shmsafe.create(..., "
-                "sealed=True)",
+                f"`{handle}` is not a sealed array: it lacks {', '.join(missing)}, so another "
+                "process could change the records while they are read; only a memfd sealed by "
+                "shmsafe.create(..., sealed=True) or Rust's SealedArray can be opened this way",
                 name=handle,
                 missing=missing,
             )
         header, display, dt = _read_checked(fd, st.st_size, handle, expected)
+        if header.state != _format.READY:
+            problem = "it was sealed before it was marked ready, which no writer does"
+            raise CorruptHeader(
+                f"segment `{handle}` has a damaged header: {problem}; recreate the segment",
+                name=handle,
+                problem=problem,
+            )
         if header.nonce != nonce:
             raise StaleHandle(
-                f"the sealed handle `{handle}` is stale: the file now behind it is another "
-                f"segment (nonce {header.nonce:016x}, not {nonce:016x}), so its creator closed "
-                "the original; ask the creator for a fresh handle",
+                f"`{handle}` no longer names the sealed array it was given for: its nonce is "
+                f"{nonce:016x} but the file there now carries {header.nonce:016x} (the creator "
+                "closed that array and the descriptor number was reused); ask the creator for "
+                "a current handle",
                 name=handle,
                 expected=nonce,
                 found=header.nonce,
-            )
-        if header.state != _format.READY:
-            raise CorruptHeader(
-                f"segment `{handle}` has a damaged header: it is sealed but its state is "
-                "WRITING, which no writer seals; recreate the segment",
-                name=handle,
-                problem="sealed while writing",
             )
         mm = _map_read_only(fd, st.st_size, handle, sealed=True)
     finally:
@@ -656,61 +692,13 @@ def _read_checked(
 ) -> Tuple[_format.Header, str, np.dtype]:
     """Reads a private copy of the header and layout section and checks them: the header, its
     display line and the records' dtype (``expected.dtype`` when one was asked for)."""
-    try:
-        raw = os.pread(fd, _format.HEADER_SIZE, 0)
-    except OSError as error:
-        raise _os_error("reading", where, error) from None
-    header = _format.parse_header(raw, size, where)
-    try:
-        section = os.pread(fd, header.data_offset - _format.HEADER_SIZE, _format.HEADER_SIZE)
-    except OSError as error:
-        raise _os_error("reading", where, error) from None
-    layout, zeros = section[: header.layout_len], section[header.layout_len :]
-    display, dtype_text = _split_section(layout, where)
-    if any(zeros):
-        raise _corrupt(where, "the bytes between its layout section and its records are not zero")
-    if expected is not None and (
-        expected.fingerprint != header.fingerprint
-        or expected.size != header.record_size
-        or expected.align != header.record_align
-    ):
-        raise LayoutMismatch(
-            f"segment `{where}` holds records of another layout: opened as {expected.display} "
-            f"(fingerprint {expected.fingerprint:016x}), but it holds {clean(display)} "
-            f"(fingerprint {header.fingerprint:016x}); open it with the dtype its creator used "
-            "(or none, to read the records as the segment describes them)",
-            name=where,
-            expected=expected.display,
-            expected_fingerprint=expected.fingerprint,
-            found=display,
-            found_fingerprint=header.fingerprint,
-        )
+    header, display, dtype_text = _format.validate(
+        lambda length, offset: os.pread(fd, length, offset), size, where, expected
+    )
     dt = segment_dtype(dtype_text, header.record_size, where)
     if expected is not None:
         dt = expected.dtype
     return header, display, dt
-
-
-def _corrupt(where: str, problem: str) -> CorruptHeader:
-    return CorruptHeader(
-        f"segment `{where}` has a damaged header: {problem}; recreate the segment",
-        name=where,
-        problem=problem,
-    )
-
-
-def _split_section(layout: bytes, where: str) -> Tuple[str, str]:
-    try:
-        text = layout.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _corrupt(where, "its layout section is not UTF-8") from None
-    if "\n" not in text:
-        raise _corrupt(
-            where,
-            f"its layout section {clean(text)!r} has no newline between the layout and the dtype",
-        )
-    display, dtype_text = text.split("\n", 1)
-    return display, dtype_text
 
 
 def _opened(
