@@ -153,6 +153,15 @@ class RoundTrips(Base):
         empty = self.create(np.zeros(0, dtype=ROW), sealed=True)
         self.assertEqual(len(self.open(empty.handle).array), 0)
 
+    def test_rows_of_values_are_records_of_arrays(self):
+        values = np.arange(12, dtype="<f8").reshape(4, 3)
+        seg = self.create(values)
+        self.assertEqual(seg.layout, "(3,)<f8 (24 bytes)")
+        self.assertEqual(len(seg), 4)
+        view = self.open(seg.name)
+        self.assertEqual(view.array.shape, (4, 3))
+        np.testing.assert_array_equal(view.array, values)
+
     def test_nested_records_and_arrays(self):
         point = np.dtype([("x", "<f4"), ("y", "<f4")])
         dt = np.dtype([("id", "<u4"), ("tag", "S4"), ("at", point), ("path", point, (3,)),
@@ -181,7 +190,8 @@ class RoundTrips(Base):
         with mock.patch.object(_segment, "_create_named", side_effect=AssertionError), \
                 mock.patch.object(_segment, "_create_sealed", side_effect=AssertionError):
             for bad in (np.array(["a"], dtype=object), np.zeros(2, dtype="?"),
-                        np.zeros(2, dtype=[("u", "<U3")]), np.zeros((2, 2))):
+                        np.zeros(2, dtype=[("u", "<U3")]), np.zeros((2, 2), dtype=">f8"),
+                        np.float64(1.0)):
                 with self.assertRaises(shmsafe.UnsupportedDtype):
                     shmsafe.create(bad)
                 with self.assertRaises(shmsafe.UnsupportedDtype):

@@ -521,7 +521,8 @@ def describe(dtype: Any, path: str = "") -> Description:
     :class:`~shmsafe.UnsupportedDtype` naming the field and the reason.
 
     A structured dtype is a record; any other accepted dtype (``'<f8'``, ``'S6'``, ``'<i4'``)
-    is a plain value, as ``SharedArray<f64>`` holds. Trailing padding is made an explicit
+    is a plain value, as ``SharedArray<f64>`` holds; a subarray dtype (``('<f8', (3,))``) is a
+    Rust array (``SharedArray<[f64; 3]>``). Trailing padding is made an explicit
     ``_pad`` field (see :func:`_pad_top`); every other gap is refused.
     """
     dt = np.dtype(dtype)
@@ -533,12 +534,6 @@ def describe(dtype: Any, path: str = "") -> Description:
         layout = _layout(dt, path, top=True)
         kind: Kind = Record(layout)
         align = layout.align
-    elif dt.subdtype is not None:
-        raise _refuse(
-            path,
-            f"{dt} is a subarray dtype; pass a 1-D array of records (for rows of N values, a "
-            "2-D array becomes records with a.view([('v', a.dtype, (N,))])[:, 0])",
-        )
     else:
         kind, align = _kind(dt, path)
     size = dt.itemsize

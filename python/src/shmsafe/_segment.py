@@ -334,7 +334,8 @@ def _map_records(seg: Segment, mm: mmap.mmap) -> None:
 
 
 def create(records: Any, *, sealed: bool = False) -> Segment:
-    """Copies ``records`` (a 1-D numpy array, usually structured) into a new segment.
+    """Copies ``records`` (a numpy array of records along its first axis, usually 1-D and
+    structured; an array of shape ``(n, 3)`` is ``n`` records of ``[T; 3]``) into a new segment.
 
     The segment has the header, layout section and fingerprint a Rust creator writes for the
     ``#[repr(C)]`` struct with the same fields, so Rust opens it with
@@ -352,13 +353,15 @@ def create(records: Any, *, sealed: bool = False) -> Segment:
     against every write, resize and further seal, opened by ``segment.handle``.
     """
     array = np.asarray(records)
-    if array.ndim != 1:
+    if array.ndim == 0:
         raise UnsupportedDtype(
-            f"records must be a 1-D array, not {array.ndim}-D of shape {array.shape}: pass one "
-            "record per element (a structured dtype), or .ravel() the array",
+            "records must be an array with one record per element along its first axis, not a "
+            "single value: pass np.array([value]) for one record",
             field=None,
         )
-    desc = describe(array.dtype)
+    # An array of shape (n, 3) is n records of [T; 3].
+    dtype = array.dtype if array.ndim == 1 else np.dtype((array.dtype, array.shape[1:]))
+    desc = describe(dtype)
     section = _format.layout_section(desc.display, desc.dtype_text)
     if len(section) > _format.MAX_LAYOUT_LEN:
         raise LayoutTooLong(
@@ -434,13 +437,15 @@ def _fill(writable: mmap.mmap, array: np.ndarray, desc: Any, offset: int) -> Non
     else field by field, so that added padding stays zero."""
     if not len(array):
         return
+    if not desc.padded:
+        # Same layout, and every byte belongs to a field: copy all of them at once.
+        source = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
+        np.frombuffer(writable, dtype=np.uint8, count=source.size, offset=offset)[:] = source
+        return
     target = np.frombuffer(writable, dtype=desc.dtype, count=len(array), offset=offset)
     try:
-        if not desc.padded and array.dtype.itemsize == desc.dtype.itemsize:
-            target.view(np.uint8)[:] = np.ascontiguousarray(array).view(np.uint8)
-        else:
-            for name in array.dtype.names:
-                target[name] = array[name]
+        for name in array.dtype.names:
+            target[name] = array[name]
     finally:
         del target
 
