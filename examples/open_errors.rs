@@ -12,7 +12,8 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
-use shmsafe::{FixedStr, SharedArray, ShmSafe};
+use shmsafe::format::{Header, VERSION};
+use shmsafe::{FixedStr, Immutable, SharedArray, ShmSafe};
 
 #[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
 #[repr(C)]
@@ -57,7 +58,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     show("4096 bytes of garbage", open::<Row>(&garbage));
 
     let mut future = bytes.clone();
-    future[8..12].copy_from_slice(&2_u32.to_ne_bytes()); // the format version
+    let version = core::mem::offset_of!(Header, version);
+    future[version..version + 4].copy_from_slice(&(VERSION + 1).to_ne_bytes());
     let future = forged.write("future", &future)?;
     show("a newer format version", open::<Row>(&future));
 
@@ -82,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 // ANCHOR: show
-fn open<T: ShmSafe>(name: &str) -> Result<SharedArray<T>, shmsafe::Error> {
+fn open<T: Immutable>(name: &str) -> Result<SharedArray<T>, shmsafe::Error> {
     // SAFETY: nothing writes to any of these segments while they are open.
     unsafe { SharedArray::<T>::open(name) }
 }
@@ -121,7 +123,7 @@ impl Forged {
 impl Drop for Forged {
     fn drop(&mut self) {
         for name in &self.0 {
-            let _ = shmsafe::remove(name);
+            let _ = shmsafe::remove_any(name);
         }
     }
 }

@@ -1,56 +1,16 @@
-//! `SharedArray<T>`: a named segment holding a header and `len` records of `T`.
-//!
-//! The segment's layout, all offsets from its start (which is page-aligned):
-//!
-//! ```text
-//! 0    header (64 bytes): magic, format version, state, fingerprint, record size and alignment,
-//!      len, data offset, creator pid, length of the layout text
-//! 64   the layout text: the record's `Layout` as `Display` shows it, for error messages
-//! D    len records of T, D a multiple of 64 and of T's alignment
-//! ```
+//! `SharedArray<T>`: a named segment holding a header, the layout section and `len` records
+//! of `T`, in the format of [`crate::format`].
 
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{Ordering, fence};
 use std::fmt;
 
 use crate::error::Error;
-use crate::layout::Kind;
-use crate::safe::{Atomic, ShmSafe};
-use crate::segment::{Access, Segment};
-
-/// The size of the header at the start of every segment.
-pub(crate) const HEADER_SIZE: usize = size_of::<Header>();
-const MAGIC: [u8; 8] = *b"SHMSAFE\0";
-/// Version 1: the header below.
-const VERSION: u32 = 1;
-const WRITING: u32 = 0;
-const READY: u32 = 1;
-/// The layout text is for people; a longer one is cut.
-const MAX_LAYOUT_TEXT: usize = 4096;
-/// Records start at a multiple of this (or of their alignment, if larger): a cache line.
-const DATA_ALIGN: usize = 64;
-
-/// The first 64 bytes of every segment. It is itself a `ShmSafe` record: this crate eats its own
-/// cooking.
-#[derive(crate::ShmSafe)]
-#[repr(C)]
-struct Header {
-    magic: [u8; 8],
-    version: u32,
-    /// `WRITING` until the creator publishes, then `READY` (stored with `Release`).
-    state: AtomicU32,
-    fingerprint: u64,
-    record_size: u64,
-    record_align: u64,
-    len: u64,
-    data_offset: u64,
-    creator_pid: u32,
-    layout_len: u32,
-}
-
-const _: () = assert!(HEADER_SIZE == 64);
+use crate::format::{self, Plan, READY, describe};
+use crate::safe::{Atomic, Immutable, ShmSafe};
+use crate::segment::{Access, Opened, Segment};
 
 /// A named shared-memory segment of `len` records of `T`, which other processes open by name.
 ///
@@ -130,91 +90,21 @@ unsafe impl<T: ShmSafe + Send + Sync> Send for ArrayWriter<T> {}
 // SAFETY: `&ArrayWriter<T>` gives out `&T` only.
 unsafe impl<T: ShmSafe + Sync> Sync for ArrayWriter<T> {}
 
-/// Where things go in a segment for `len` records of `T`.
-struct Plan {
-    layout_text: String,
-    data_offset: usize,
-    total: usize,
-}
-
-impl Plan {
-    fn new<T: ShmSafe>(len: usize) -> Result<Plan, Error> {
-        let mut layout_text = describe::<T>();
-        if layout_text.len() > MAX_LAYOUT_TEXT {
-            let mut end = MAX_LAYOUT_TEXT;
-            while !layout_text.is_char_boundary(end) {
-                end -= 1;
-            }
-            layout_text.truncate(end);
-        }
-        let align = align_of::<T>().max(DATA_ALIGN);
-        let too_large = || Error::TooLarge {
-            len,
-            record_size: size_of::<T>(),
-        };
-        let data_offset = (HEADER_SIZE + layout_text.len())
-            .checked_next_multiple_of(align)
-            .ok_or_else(too_large)?;
-        let total = size_of::<T>()
-            .checked_mul(len)
-            .and_then(|bytes| bytes.checked_add(data_offset))
-            .filter(|&total| total <= isize::MAX as usize)
-            .ok_or_else(too_large)?;
-        Ok(Plan {
-            layout_text,
-            data_offset,
-            total,
-        })
-    }
-}
-
-/// The layout of `T` for people: a record's `Display`, or a primitive's kind and size.
-fn describe<T: ShmSafe>() -> String {
-    match T::KIND {
-        Kind::Record(layout) => layout.to_string(),
-        kind => format!("{kind} ({} bytes)", size_of::<T>()),
-    }
-}
-
 impl<T: ShmSafe> SharedArray<T> {
     /// Creates a segment of `len` zeroed records to fill in place, without an intermediate copy.
     /// Other processes cannot open it until [`ArrayWriter::publish`].
     ///
     /// # Errors
     ///
-    /// [`Error::TooLarge`] if `len` records do not fit in memory, [`Error::Os`] if the OS
-    /// refuses the segment (for example when `/dev/shm` has too little free space).
+    /// [`Error::TooLarge`] if `len` records do not fit in memory, [`Error::NoSpace`] if
+    /// `/dev/shm` has too little free space for them (the whole segment is reserved here, so
+    /// neither the creator nor a reader can later die of `SIGBUS` on a full `/dev/shm`),
+    /// [`Error::Os`] if the OS refuses the segment otherwise.
     pub fn writer(len: usize) -> Result<ArrayWriter<T>, Error> {
-        // Evaluating the fingerprint evaluates `KIND`, which runs the padding checks of generic
-        // records for this `T`.
-        let fingerprint = const { T::FINGERPRINT };
-        let plan = Plan::new::<T>(len)?;
-        let segment = Segment::create(plan.total)?;
-        let base = segment.as_ptr();
-        let header = Header {
-            magic: MAGIC,
-            version: VERSION,
-            state: AtomicU32::new(WRITING),
-            fingerprint,
-            record_size: size_of::<T>() as u64,
-            record_align: align_of::<T>() as u64,
-            len: len as u64,
-            data_offset: plan.data_offset as u64,
-            creator_pid: std::process::id(),
-            layout_len: plan.layout_text.len() as u32,
-        };
-        // SAFETY: the segment is `plan.total >= data_offset >= HEADER_SIZE + layout_len` bytes,
-        // freshly created, mapped read-write and page-aligned (so aligned for `Header`); nothing
-        // else references it yet.
-        unsafe {
-            base.cast::<Header>().write(header);
-            core::ptr::copy_nonoverlapping(
-                plan.layout_text.as_ptr(),
-                base.add(HEADER_SIZE),
-                plan.layout_text.len(),
-            );
-        }
-        let array = SharedArray::from_segment(segment, len, plan.data_offset, std::process::id())?;
+        let plan = Plan::new::<T>(len, format::random_u64()?)?;
+        let segment = Segment::create(&plan.prefix(), plan.total)?;
+        let array =
+            SharedArray::from_segment(segment, len, plan.data_offset, plan.header.creator_pid)?;
         Ok(ArrayWriter { array })
     }
 
@@ -266,41 +156,53 @@ impl<T: ShmSafe> SharedArray<T> {
     /// Opens the segment `name` read-only and checks it holds records of `T`.
     ///
     /// `name` is what [`name`](Self::name) returned in the creator (a leading `/` is accepted).
-    /// The pages are mapped read-only: a write through a pointer into them faults in this
-    /// process. Only the open and the header checks happen here; the records are read from the
-    /// segment as you use the slice, with no copy.
+    /// The file is opened read-only and its pages are mapped read-only: read permission is all
+    /// it takes, and a write through a pointer into them faults in this process. Only the open
+    /// and the checks happen here; the records are read from the segment as you use the slice,
+    /// with no copy.
+    ///
+    /// Records with atomic fields are opened with [`open_read_write`](Self::open_read_write)
+    /// instead: an atomic in read-only memory cannot be used as one.
     ///
     /// # Errors
     ///
     /// Checked in this order, each with its own variant: [`Error::InvalidName`],
-    /// [`Error::NotFound`], [`Error::PermissionDenied`], [`Error::TooSmall`] (smaller than a
-    /// header), [`Error::NotShmsafe`] (bad magic), [`Error::UnsupportedVersion`],
-    /// [`Error::LayoutMismatch`] (another record type), [`Error::CorruptHeader`] or
-    /// [`Error::Truncated`] (shorter than its records), [`Error::NotReady`] (its creator is
-    /// still writing), [`Error::RecordsMisaligned`].
+    /// [`Error::NotFound`], [`Error::PermissionDenied`], [`Error::NotARegularFile`] (a
+    /// directory, a link, a FIFO, ...), [`Error::Untrusted`] (owned by another user, or writable
+    /// by others), [`Error::TooSmall`] (smaller than a header), [`Error::NotShmsafe`] (bad
+    /// magic), [`Error::UnsupportedVersion`], [`Error::LayoutMismatch`] (another record type),
+    /// [`Error::CorruptHeader`] or [`Error::Truncated`] (not exactly what a writer produces),
+    /// [`Error::NotReady`] (not published; the error says whether its creator still holds it),
+    /// [`Error::RecordsMisaligned`].
     ///
     /// # Safety
     ///
-    /// The checks prove the segment *was* written by `shmsafe` with this record layout, and
-    /// since every bit pattern of `T` is valid, no bytes can make the records undefined
-    /// behaviour to read. What they cannot prove is what other programs do next. While the
-    /// returned array (or a reference from it) is alive:
+    /// The checks prove the segment *was* written by `shmsafe` with this record layout, is a
+    /// regular file of this user that no other user can write, and was exactly as large as its
+    /// writer made it; since every bit pattern of `T` is valid, no bytes can make the records
+    /// undefined behaviour to read. What they cannot prove is what other processes *of the same
+    /// user* do next: the file stays writable by its owner. While the returned array (or a
+    /// reference from it) is alive:
     ///
-    /// - no process may write to the records, except through atomic fields (a write that races
-    ///   with this process's reads is a data race, undefined behaviour in Rust);
+    /// - no process may write to the records (a write that races with this process's reads is
+    ///   a data race, undefined behaviour in Rust);
     /// - no process may shrink the segment (`ftruncate`): reading a page past its new end kills
     ///   this process with `SIGBUS`.
     ///
     /// Segments created by `SharedArray` are never written after they are published and never
     /// resized, so opening one of those satisfies both, as long as only `shmsafe` programs of
-    /// the same user touch `/dev/shm`.
-    pub unsafe fn open(name: &str) -> Result<Self, Error> {
-        let segment = Segment::open(name, Access::ReadOnly)?;
-        Self::check(segment)
+    /// the same user touch it. Where that is not enough, [`SealedArray`](crate::SealedArray)
+    /// has the kernel enforce both, and its `open` is safe.
+    pub unsafe fn open(name: &str) -> Result<Self, Error>
+    where
+        T: Immutable,
+    {
+        Self::open_with(name, Access::ReadOnly)
     }
 
     /// Opens the segment `name` read-write, for records with atomic fields: the one sanctioned
-    /// way for several processes to mutate shared state. Checks as [`open`](Self::open).
+    /// way for several processes to mutate shared state. Checks as [`open`](Self::open), and
+    /// needs write permission on the file.
     ///
     /// Use it when a reader must update counters, flags or slots that the creator declared as
     /// `AtomicU32`, `AtomicU64`, ... Atomics make each access race-free; they do not make a
@@ -319,98 +221,39 @@ impl<T: ShmSafe> SharedArray<T> {
     where
         T: ShmSafe<Mutability = Atomic>,
     {
-        let segment = Segment::open(name, Access::ReadWrite)?;
-        Self::check(segment)
+        Self::open_with(name, Access::ReadWrite)
     }
 
-    fn check(segment: Segment) -> Result<Self, Error> {
-        let name = || segment.name().to_owned();
-        let size = segment.len();
-        if size < HEADER_SIZE {
-            return Err(Error::TooSmall {
-                name: name(),
-                size,
-                header: HEADER_SIZE,
-            });
+    fn open_with(name: &str, access: Access) -> Result<Self, Error> {
+        let opened = Opened::open(name, access)?;
+        let checked = format::validate::<T>(opened.name(), opened.size(), |buf, offset| {
+            opened.read_at(buf, offset)
+        })?;
+        let not_ready = |opened: &Opened| Error::NotReady {
+            name: opened.name().to_owned(),
+            creator_pid: checked.creator_pid,
+            creator_running: opened.creator_alive(),
+        };
+        if checked.state != READY {
+            return Err(not_ready(&opened));
         }
-        let base = segment.as_ptr();
-        // SAFETY: the mapping is at least `HEADER_SIZE` bytes and page-aligned, so the state word
-        // at offset 12 is in bounds and aligned for `AtomicU32`; it is only accessed atomically.
-        let state = unsafe { (*base.add(12).cast::<AtomicU32>()).load(Ordering::Acquire) };
-        // SAFETY: as above, the header is in bounds and aligned; every bit pattern is a valid
-        // `Header` (it is `ShmSafe`), and the caller of `open` promised no concurrent writes.
-        let header = unsafe { base.cast::<Header>().read() };
-        if header.magic != MAGIC {
-            return Err(Error::NotShmsafe {
-                name: name(),
-                found: header.magic,
-            });
-        }
-        if header.version != VERSION {
-            return Err(Error::UnsupportedVersion {
-                name: name(),
-                found: header.version,
-                supported: VERSION,
-            });
-        }
-        if header.fingerprint != T::FINGERPRINT
-            || header.record_size != size_of::<T>() as u64
-            || header.record_align != align_of::<T>() as u64
-        {
-            let text_len = (header.layout_len as usize)
-                .min(MAX_LAYOUT_TEXT)
-                .min(size - HEADER_SIZE);
-            // SAFETY: `HEADER_SIZE + text_len <= size`: in bounds of the mapping.
-            let text = unsafe { core::slice::from_raw_parts(base.add(HEADER_SIZE), text_len) };
-            return Err(Error::LayoutMismatch {
-                name: name(),
-                expected: T::KIND,
-                expected_size: size_of::<T>(),
-                expected_fingerprint: T::FINGERPRINT,
-                found: String::from_utf8_lossy(text).into_owned(),
-                found_size: header.record_size,
-                found_fingerprint: header.fingerprint,
-            });
-        }
-        let data_offset = header.data_offset;
-        let layout_end = HEADER_SIZE as u64 + u64::from(header.layout_len);
-        if data_offset < layout_end || data_offset % align_of::<T>() as u64 != 0 {
+        let name = opened.name().to_owned();
+        let segment = opened.map(access)?;
+        // The check above read a copy; what orders this process's reads of the records after
+        // the creator's writes is this atomic load of the state word in the mapping and the
+        // fence after it, which pair with the creator's `Release` store of `READY`.
+        if segment.mapping().load_state() != READY {
             return Err(Error::CorruptHeader {
-                name: name(),
-                problem: format!(
-                    "the records start at offset {data_offset}, which is not after the header \
-                     and layout text ({layout_end} bytes) or not aligned to {}",
-                    align_of::<T>()
-                ),
+                name,
+                problem: "its state changed from ready while it was opened".into(),
             });
         }
-        let needed = header
-            .len
-            .checked_mul(header.record_size)
-            .and_then(|b| b.checked_add(data_offset));
-        if needed.is_none_or(|needed| needed > size as u64) {
-            return Err(Error::Truncated {
-                name: name(),
-                size,
-                len: header.len,
-                record_size: header.record_size,
-                data_offset,
-                needed: needed.unwrap_or(u64::MAX),
-            });
-        }
-        if state != READY {
-            return Err(Error::NotReady {
-                name: name(),
-                creator_pid: header.creator_pid,
-                creator_running: crate::segment::process_is_running(header.creator_pid),
-            });
-        }
-        // `needed <= size`, so both fit in `usize`.
+        fence(Ordering::Acquire);
         Self::from_segment(
             segment,
-            header.len as usize,
-            data_offset as usize,
-            header.creator_pid,
+            checked.len,
+            checked.data_offset,
+            checked.creator_pid,
         )
     }
 
@@ -420,10 +263,11 @@ impl<T: ShmSafe> SharedArray<T> {
         data_offset: usize,
         creator_pid: u32,
     ) -> Result<Self, Error> {
-        debug_assert!(data_offset + len * size_of::<T>() <= segment.len());
-        // SAFETY: `data_offset <= segment.len()` (checked by the callers), so the pointer is in
-        // bounds of the mapping or one past its end.
-        let data = unsafe { segment.as_ptr().add(data_offset) };
+        debug_assert!(data_offset + len * size_of::<T>() <= segment.mapping().len());
+        // SAFETY: `data_offset + len * size_of::<T>()` is the size of the segment (planned on
+        // create, validated on open), so the pointer is in bounds of the mapping or one past its
+        // end.
+        let data = unsafe { segment.mapping().as_ptr().add(data_offset) };
         if (data as usize) % align_of::<T>() != 0 {
             return Err(Error::RecordsMisaligned {
                 name: segment.name().to_owned(),
@@ -452,19 +296,20 @@ impl<T: ShmSafe> SharedArray<T> {
         self.data_offset
     }
 
-    /// The process id of the segment's creator.
+    /// The process id of the segment's creator, as its header records it (for messages: a pid
+    /// can be reused, and means something else in another pid namespace).
     pub fn creator_pid(&self) -> u32 {
         self.creator_pid
     }
 
     /// The size of the whole segment in bytes: header, layout text and records.
     pub fn segment_len(&self) -> usize {
-        self.segment.len()
+        self.segment.mapping().len()
     }
 
     /// What a Python process needs to read the records without a copy, as one JSON object:
     /// `{"name": ..., "dtype": ..., "offset": ..., "count": ..., "itemsize": ...}`, with the
-    /// numpy dtype description of [`Kind::numpy_dtype`].
+    /// numpy dtype description of [`Kind::numpy_dtype`](crate::Kind::numpy_dtype).
     ///
     /// ```
     /// # use shmsafe::SharedArray;
@@ -507,12 +352,18 @@ impl<T: ShmSafe> ArrayWriter<T> {
     }
 
     /// Marks the records as complete (with `Release` ordering, so an opener that sees the mark
-    /// sees every record) and returns the array, read-only from now on.
+    /// sees every record) and returns the array, read-only from now on: this process's own
+    /// mapping loses write permission too.
+    ///
+    /// # Panics
+    ///
+    /// If the OS refuses to make the mapping read-only, which it does not for a mapping this
+    /// process made (`mprotect` only fails for ranges that are not mapped).
     pub fn publish(self) -> SharedArray<T> {
-        // SAFETY: the header is at the start of the mapping, in bounds and aligned, and its state
-        // word at offset 12 is only accessed atomically.
-        let state = unsafe { &*self.array.segment.as_ptr().add(12).cast::<AtomicU32>() };
-        state.store(READY, Ordering::Release);
+        self.array
+            .segment
+            .publish()
+            .expect("mprotect of this process's own mapping");
         self.array
     }
 }
@@ -556,12 +407,12 @@ pub fn fill_parallel<T: ShmSafe + Send>(
 
 /// Stores `value` without running `Drop` on the zeroed record it replaces (records are plain
 /// bytes; a user's `Drop` never expected to see one it did not build).
-fn set<T>(slot: &mut T, value: T) {
+pub(crate) fn set<T>(slot: &mut T, value: T) {
     core::mem::forget(core::mem::replace(slot, value));
 }
 
 /// One thread per 4 MiB, at most one per CPU.
-fn useful_threads(bytes: usize) -> usize {
+pub(crate) fn useful_threads(bytes: usize) -> usize {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     (bytes / (4 << 20)).clamp(1, cpus)
 }
@@ -629,16 +480,10 @@ mod tests {
     }
 
     #[test]
-    fn header_is_what_the_docs_say() {
-        assert_eq!(core::mem::offset_of!(Header, state), 12);
-        assert_eq!(HEADER_SIZE, 64);
-    }
-
-    #[test]
     fn data_starts_on_a_cache_line_after_the_layout_text() {
         let a = SharedArray::from_fn(3, |i| i as u8).unwrap();
         assert_eq!(a.data_offset() % 64, 0);
-        assert!(a.data_offset() >= HEADER_SIZE + describe::<u8>().len());
+        assert!(a.data_offset() >= format::HEADER_SIZE + describe::<u8>().len());
         assert_eq!(&a[..], &[0, 1, 2]);
     }
 

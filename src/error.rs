@@ -75,10 +75,11 @@ pub enum Error {
         name: String,
     },
 
-    /// The segment exists but belongs to someone this process may not read.
+    /// The OS refused access to the segment: it belongs to another user, or its mode forbids
+    /// the access asked for.
     #[error(
-        "permission denied opening segment `{name}`: segments are created with mode 0600, so \
-         only the user that created it can open it"
+        "permission denied for segment `{name}`: segments are created with mode 0600, so only \
+         the user that created it can open it; run the reader as that user"
     )]
     PermissionDenied {
         /// The name given.
@@ -97,7 +98,7 @@ pub enum Error {
         /// The name given.
         name: String,
         /// The size of the segment in bytes.
-        size: usize,
+        size: u64,
         /// The size of the header in bytes.
         header: usize,
     },
@@ -162,7 +163,7 @@ pub enum Error {
         /// The name given.
         name: String,
         /// The size of the segment.
-        size: usize,
+        size: u64,
         /// The number of records announced.
         len: u64,
         /// The size of a record.
@@ -189,8 +190,10 @@ pub enum Error {
         name: String,
         /// The process that created the segment.
         creator_pid: u32,
-        /// Whether a process with that id was running when the segment was opened (a reused
-        /// process id can make this `true` for a creator that is gone).
+        /// Whether the creator still held the segment when it was opened. This comes from a
+        /// lock the creator holds, which the kernel releases when the process ends however it
+        /// ends: not from the process id, which another process may have reused, or which may
+        /// belong to another pid namespace.
         creator_running: bool,
     },
 
@@ -220,6 +223,125 @@ pub enum Error {
         align: usize,
     },
 
+    /// The name in `/dev/shm` is not a regular file.
+    #[error(
+        "`{name}` is {file_type}, not a shared-memory segment: check the name (shmsafe segments \
+         are regular files named shmsafe_...)"
+    )]
+    NotARegularFile {
+        /// The name given.
+        name: String,
+        /// What it is: "a directory", "a FIFO (named pipe)", ...
+        file_type: &'static str,
+    },
+
+    /// The segment belongs to another user, or users other than its owner may write it: either
+    /// could change or shrink it while it is read, so it is not opened.
+    #[error("{}", untrusted_message(.name, *.owner, *.mode, *.uid))]
+    Untrusted {
+        /// The name given.
+        name: String,
+        /// The user id that owns the file.
+        owner: u32,
+        /// Its permission bits, such as `0o666`.
+        mode: u32,
+        /// This process's effective user id.
+        uid: u32,
+    },
+
+    /// The file system holding the segment (`/dev/shm`, a tmpfs) has too little free space.
+    #[error(
+        "segment `{name}` needs {size} bytes, and the file system that holds it (/dev/shm) does \
+         not have them free: the space is reserved when the segment is created, so this is an \
+         error now instead of a crash (SIGBUS) later; free space in /dev/shm (`df -h /dev/shm`, \
+         `shmsafe::segments()`), enlarge it, or make the array smaller"
+    )]
+    NoSpace {
+        /// The name the segment would have had.
+        name: String,
+        /// The bytes it needed.
+        size: u64,
+    },
+
+    /// The record's layout description is too long to store in a segment.
+    #[error(
+        "the record's layout description is {bytes} bytes, more than the {max} a segment holds; \
+         use fewer fields (group them into arrays)"
+    )]
+    LayoutTooLong {
+        /// Its length in bytes.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+
+    /// Nothing is behind a sealed array's handle any more.
+    #[error(
+        "no sealed array is behind `{handle}`: the process that held it has exited or dropped \
+         it (or never had that descriptor); ask the creator for a current handle"
+    )]
+    HandleGone {
+        /// The handle given.
+        handle: String,
+    },
+
+    /// A handle passed to [`SealedArray::open`](crate::SealedArray::open) is not of the form
+    /// its [`handle`](crate::SealedArray::handle) returns.
+    #[error(
+        "`{handle}` is not a sealed array handle: {reason}; pass exactly the string that \
+         SealedArray::handle returned, such as /proc/1234/fd/5#0123456789abcdef"
+    )]
+    InvalidHandle {
+        /// The handle given.
+        handle: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// The file is not sealed against every change: another process could still write or
+    /// resize it, so it cannot be opened without `unsafe`.
+    #[error(
+        "`{name}` is not a sealed array: it lacks {}; only a memfd sealed by \
+         SealedArray (or shmsafe's Python package) can be opened safely",
+        .missing.join(", ")
+    )]
+    NotSealed {
+        /// The handle, or what the file descriptor was.
+        name: String,
+        /// The seals it lacks, such as `F_SEAL_WRITE`.
+        missing: Vec<&'static str>,
+    },
+
+    /// The handle's nonce is not the one in the segment: the file descriptor number was reused
+    /// by another file after the array it named was dropped.
+    #[error(
+        "`{name}` no longer names the sealed array it was given for: its nonce is {expected:016x} \
+         but the file there now carries {found:016x} (the creator dropped that array and the \
+         descriptor number was reused); ask the creator for a current handle"
+    )]
+    StaleHandle {
+        /// The handle given.
+        name: String,
+        /// The nonce in the handle.
+        expected: u64,
+        /// The nonce in the segment now there.
+        found: u64,
+    },
+
+    /// The kernel refused to seal the memfd because a writable shared mapping of it exists:
+    /// another process of this user mapped it for writing while it was being filled.
+    #[error(
+        "sealing `{name}` was refused (EBUSY): a process holds a writable mapping of it; \
+         nothing was shared, create the array again"
+    )]
+    SealRefused {
+        /// What was being sealed.
+        name: String,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+
     /// Any other error from the operating system.
     #[error("{operation} segment `{name}` failed: {source}")]
     Os {
@@ -233,6 +355,24 @@ pub enum Error {
     },
 }
 
+fn untrusted_message(name: &str, owner: u32, mode: u32, uid: u32) -> String {
+    if owner != uid {
+        format!(
+            "segment `{name}` belongs to user id {owner} (mode {mode:04o}), not to this process's \
+             user (id {uid}): another user could change or shrink it while it is read, so it is \
+             not opened; open segments created by your own user, and check that the name is \
+             the one your creator printed"
+        )
+    } else {
+        format!(
+            "segment `{name}` can be written by users other than its owner (mode {mode:04o}): \
+             one of them could change or shrink it while it is read, so it is not opened; \
+             shmsafe creates segments with mode 0600, so this one was created or changed by \
+             another program"
+        )
+    }
+}
+
 fn not_ready_message(name: &str, creator_pid: &u32, creator_running: &bool) -> String {
     if *creator_running {
         format!(
@@ -241,9 +381,9 @@ fn not_ready_message(name: &str, creator_pid: &u32, creator_running: &bool) -> S
         )
     } else {
         format!(
-            "segment `{name}` was never published: its creator (pid {creator_pid}) is no longer \
-             running, so it died while writing; remove the segment with \
-             shmsafe::remove(\"{name}\") and create it again"
+            "segment `{name}` was never published: its creator (pid {creator_pid}) no longer \
+             holds it, so it died while writing; remove the segment with \
+             shmsafe::remove(\"{name}\") (or `shmsafe clean`) and create it again"
         )
     }
 }

@@ -48,8 +48,11 @@ mod array;
 mod bytes;
 mod error;
 mod fixed_str;
+pub mod format;
 pub mod layout;
+mod leftovers;
 mod safe;
+mod sealed;
 mod segment;
 
 #[cfg(any(feature = "proptest", test))]
@@ -74,8 +77,10 @@ pub use bytes::{
 pub use error::Error;
 pub use fixed_str::FixedStr;
 pub use layout::{Field, Kind, Layout};
+pub use leftovers::{SegmentInfo, SegmentState, remove_stale, segments};
 pub use safe::{Atomic, Frozen, Immutable, Mutability, ShmSafe};
-pub use segment::remove;
+pub use sealed::{SealedArray, SealedWriter};
+pub use segment::{remove, remove_any};
 
 /// Derives [`ShmSafe`] for a `#[repr(C)]` or `#[repr(transparent)]` struct whose fields are all
 /// `ShmSafe` and leave no padding, and describes its [`Layout`].

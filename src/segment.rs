@@ -1,85 +1,179 @@
-//! The only module that talks to the operating system: named POSIX shared-memory segments,
-//! through the `shared_memory` crate, behind a small interface so that the backend could change.
+//! The only module that talks to the operating system, over `rustix`: named segments in
+//! `/dev/shm`, sealed memfds, mappings, file checks, locks.
+//!
+//! Why not the `shared_memory` crate, which the design first named: it always opens read-write
+//! (so a read-only reader needs write permission), hides the file descriptor (so there is no
+//! `fstat` to check who owns a segment and no `fallocate` to reserve its space), and treats fd 0
+//! as "no file" (a process that closed its standard input never removes its segments). Those
+//! are exactly the promises this crate makes, so it keeps these few hundred lines itself.
+//!
+//! On Linux, `shm_open(name)` is `open("/dev/shm/" + name)` (glibc and rustix do exactly that);
+//! opening the path directly lets a reader add `O_NOFOLLOW` and `O_NONBLOCK`, so a planted link or
+//! FIFO is refused instead of followed or waited on.
 
 use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-use shared_memory::{Shmem, ShmemConf, ShmemError};
+use rustix::fs::{FileType, FlockOperation, Mode, OFlags, SealFlags};
+use rustix::mm::{MapFlags, MprotectFlags, ProtFlags};
 
 use crate::error::Error;
+use crate::format::{self, STATE_OFFSET};
 
 /// The prefix of every segment name this crate creates, as seen in `/dev/shm`.
 pub(crate) const PREFIX: &str = "shmsafe_";
+/// Where Linux keeps POSIX shared memory.
+pub(crate) const SHM_DIR: &str = "/dev/shm";
 
 /// How a segment is mapped into this process.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Access {
-    /// Read-only pages: a stray write faults in this process instead of corrupting the data.
+    /// Read-only pages, from a read-only file descriptor: a stray write faults in this process
+    /// instead of corrupting the data, and read permission on the file is all it takes.
     ReadOnly,
     /// Readable and writable pages.
     ReadWrite,
 }
 
-/// A mapped segment. The creator's unlinks the name when dropped; an opener's only unmaps.
+/// A memory mapping of a file, unmapped when dropped.
+pub(crate) struct Mapping {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: a `Mapping` owns its range of the address space like a `Box<[u8]>` owns its
+// allocation; it hands out only raw pointers, and the types built on it decide what may be
+// shared between threads.
+unsafe impl Send for Mapping {}
+// SAFETY: as above: `&Mapping` only gives out raw pointers.
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    /// Maps the first `len` bytes (more than zero) of `fd`, shared with every other mapping of
+    /// the file unless `private`.
+    fn new(fd: BorrowedFd<'_>, len: usize, access: Access, private: bool) -> io::Result<Mapping> {
+        let prot = match access {
+            Access::ReadOnly => ProtFlags::READ,
+            Access::ReadWrite => ProtFlags::READ | ProtFlags::WRITE,
+        };
+        let flags = if private {
+            MapFlags::PRIVATE
+        } else {
+            MapFlags::SHARED
+        };
+        // SAFETY: a null hint lets the kernel choose a fresh range, so no existing memory of this
+        // process is replaced; the new range is owned by the returned `Mapping`, which unmaps
+        // exactly `len` bytes of it when dropped.
+        let ptr = unsafe { rustix::mm::mmap(core::ptr::null_mut(), len, prot, flags, fd, 0)? };
+        Ok(Mapping {
+            ptr: NonNull::new(ptr.cast()).expect("mmap never returns address 0 on success"),
+            len,
+        })
+    }
+
+    /// The start of the mapping: page-aligned.
+    pub(crate) fn as_ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// The length of the mapping in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Drops write permission from the whole mapping.
+    fn make_read_only(&self) -> io::Result<()> {
+        // SAFETY: the range is exactly this mapping. Callers hold no `&mut` into it afterwards
+        // (the writer that had one is consumed), so removing write permission breaks nothing.
+        unsafe { rustix::mm::mprotect(self.ptr.as_ptr().cast(), self.len, MprotectFlags::READ)? };
+        Ok(())
+    }
+
+    /// The header's state word, loaded atomically with `Relaxed` ordering (a `Relaxed` load of
+    /// a `u32` is the kind std allows on read-only memory); callers add an `Acquire` fence.
+    pub(crate) fn load_state(&self) -> u32 {
+        debug_assert!(self.len >= format::HEADER_SIZE);
+        // SAFETY: every mapping of a segment is at least a header long (checked before mapping)
+        // and page-aligned, so the state word is in bounds and aligned for `AtomicU32`; every
+        // process accesses it only atomically once the segment exists.
+        let state = unsafe { &*self.ptr.as_ptr().add(STATE_OFFSET).cast::<AtomicU32>() };
+        state.load(Ordering::Relaxed)
+    }
+
+    /// Stores [`format::READY`] in the header's state word with `Release` ordering, so that a
+    /// reader whose `Acquire` fence follows a load of `READY` sees every record written before.
+    pub(crate) fn store_ready(&self) {
+        // SAFETY: as in `load_state`; this mapping is writable (only writers call this).
+        let state = unsafe { &*self.ptr.as_ptr().add(STATE_OFFSET).cast::<AtomicU32>() };
+        state.store(format::READY, Ordering::Release);
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: the range is exactly the mapping this value owns, and nothing borrows from it
+        // any more (borrows of the arrays built on it end before they are dropped).
+        let _ = unsafe { rustix::mm::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+/// A named segment mapped into this process. The creator's also holds the file open, with an
+/// exclusive lock that tells readers it is alive, and removes the name when dropped.
 pub(crate) struct Segment {
-    shmem: Shmem,
-    /// The name without the leading `/`: what `/dev/shm` shows and Python's `SharedMemory` takes.
     name: String,
+    map: Mapping,
+    /// The creator's descriptor, locked with `flock(LOCK_EX)`: readers probe the lock to tell
+    /// whether the creator still runs. The kernel drops it when the process ends, however it
+    /// ends.
+    owner: Option<OwnedFd>,
 }
 
 impl Segment {
-    /// Creates a segment of `size` bytes, zero-filled, with a fresh random name, `O_EXCL` and
-    /// mode 0600, mapped read-write.
-    pub(crate) fn create(size: usize) -> Result<Segment, Error> {
-        check_free_space(size)?;
-        loop {
-            let name = random_name()?;
-            match ShmemConf::new()
-                .os_id(format!("/{name}"))
-                .size(size)
-                .create()
-            {
-                Ok(shmem) => return Ok(Segment { shmem, name }),
+    /// Creates a segment of `size` bytes with a fresh random name, `O_EXCL` and mode 0600,
+    /// reserves all of its space, writes `prefix` (header and layout section) at its start
+    /// and maps it read-write.
+    pub(crate) fn create(prefix: &[u8], size: usize) -> Result<Segment, Error> {
+        debug_assert!(prefix.len() <= size);
+        let (name, fd) = loop {
+            let name = format!("{PREFIX}{:016x}", format::random_u64()?);
+            match rustix::fs::open(
+                path(&name),
+                OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::RUSR | Mode::WUSR,
+            ) {
+                Ok(fd) => break (name, fd),
                 // Two random 64-bit names collided: try another.
-                Err(ShmemError::MappingIdExists) => continue,
-                Err(e) => return Err(os_error("creating", &name, e)),
+                Err(rustix::io::Errno::EXIST) => continue,
+                Err(e) => return Err(classify("creating", &name, e.into())),
             }
-        }
-    }
-
-    /// Opens the segment `name` (with or without a leading `/`).
-    pub(crate) fn open(name: &str, access: Access) -> Result<Segment, Error> {
-        let name = validate_name(name)?;
-        let shmem = ShmemConf::new()
-            .os_id(format!("/{name}"))
-            .open()
-            .map_err(|e| {
-                let source = shmem_io_error(e);
-                // The name was validated, so EINVAL is `mmap` refusing an empty segment.
-                if source.raw_os_error() == Some(libc::EINVAL) {
-                    Error::TooSmall {
-                        name: name.into(),
-                        size: 0,
-                        header: crate::array::HEADER_SIZE,
-                    }
-                } else {
-                    classify("opening", name, source)
-                }
-            })?;
-        if access == Access::ReadOnly {
-            // SAFETY: the range is exactly the mapping `shmem` owns, page-aligned at its start;
-            // no reference into it exists yet, so dropping write permission breaks nothing.
-            let rc = unsafe { libc::mprotect(shmem.as_ptr().cast(), shmem.len(), libc::PROT_READ) };
-            if rc != 0 {
-                return Err(Error::Os {
-                    operation: "making read-only the mapping of",
-                    name: name.into(),
-                    source: io::Error::last_os_error(),
-                });
-            }
-        }
+        };
+        // From here on, dropping `removal` removes the name again, on every early return.
+        let removal = Unlink(name);
+        let name = &removal.0;
+        rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive)
+            .map_err(|e| classify("locking", name, e.into()))?;
+        rustix::fs::ftruncate(&fd, size as u64).map_err(|e| classify("sizing", name, e.into()))?;
+        // Pages of a tmpfs file are allocated when first touched; a touch that finds the file
+        // system full kills the process with SIGBUS. Reserving them all now turns that into
+        // an error here, for the creator and for every reader.
+        rustix::fs::fallocate(&fd, rustix::fs::FallocateFlags::empty(), 0, size as u64).map_err(
+            |e| match e {
+                rustix::io::Errno::NOSPC => Error::NoSpace {
+                    name: name.clone(),
+                    size: size as u64,
+                },
+                e => classify("reserving space for", name, e.into()),
+            },
+        )?;
+        write_all_at(&fd, prefix, 0).map_err(|e| classify("writing", name, e))?;
+        let map = Mapping::new(fd.as_fd(), size, Access::ReadWrite, false)
+            .map_err(|e| classify("mapping", name, e))?;
         Ok(Segment {
-            shmem,
-            name: name.into(),
+            name: removal.keep(),
+            map,
+            owner: Some(fd),
         })
     }
 
@@ -88,37 +182,191 @@ impl Segment {
         &self.name
     }
 
-    /// The start of the mapping: page-aligned.
-    pub(crate) fn as_ptr(&self) -> *mut u8 {
-        self.shmem.as_ptr()
+    /// The mapping of the whole segment.
+    pub(crate) fn mapping(&self) -> &Mapping {
+        &self.map
     }
 
-    /// The size of the segment in bytes.
-    pub(crate) fn len(&self) -> usize {
-        self.shmem.len()
-    }
-}
-
-fn os_error(operation: &'static str, name: &str, e: ShmemError) -> Error {
-    classify(operation, name, shmem_io_error(e))
-}
-
-/// The OS error inside a `shared_memory` error, or the error itself if it holds none.
-fn shmem_io_error(e: ShmemError) -> io::Error {
-    match e {
-        ShmemError::MapCreateFailed(errno)
-        | ShmemError::MapOpenFailed(errno)
-        | ShmemError::UnknownOsError(errno) => io::Error::from_raw_os_error(errno as i32),
-        other => io::Error::other(other),
+    /// Marks the segment ready (see [`Mapping::store_ready`]) and makes this process's mapping
+    /// read-only.
+    pub(crate) fn publish(&self) -> Result<(), Error> {
+        self.map.store_ready();
+        self.map.make_read_only().map_err(|e| Error::Os {
+            operation: "making read-only the mapping of",
+            name: self.name.clone(),
+            source: e,
+        })
     }
 }
 
-/// The `Error` variant for an OS error on segment `name`: a missing name and a refused
-/// permission have their own variants, anything else is `Os`.
+impl Drop for Segment {
+    fn drop(&mut self) {
+        if self.owner.is_some() {
+            let _ = rustix::fs::unlink(path(&self.name));
+        }
+    }
+}
+
+/// Removes a name when dropped, unless kept.
+struct Unlink(String);
+
+impl Unlink {
+    fn keep(mut self) -> String {
+        core::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for Unlink {
+    fn drop(&mut self) {
+        if !self.0.is_empty() {
+            let _ = rustix::fs::unlink(path(&self.0));
+        }
+    }
+}
+
+/// An existing named segment, opened and checked to be a regular file of this user that no one
+/// else can write; not yet mapped.
+pub(crate) struct Opened {
+    name: String,
+    fd: OwnedFd,
+    size: u64,
+}
+
+impl Opened {
+    /// Opens `name` (with or without a leading `/`) with `access`, and checks the file.
+    pub(crate) fn open(name: &str, access: Access) -> Result<Opened, Error> {
+        let name = validate_name(name)?;
+        let mode = match access {
+            Access::ReadOnly => OFlags::RDONLY,
+            Access::ReadWrite => OFlags::RDWR,
+        };
+        let fd = rustix::fs::open(
+            path(name),
+            mode | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| match e {
+            // `O_NOFOLLOW` on a symbolic link.
+            rustix::io::Errno::LOOP => Error::NotARegularFile {
+                name: name.into(),
+                file_type: "a symbolic link",
+            },
+            e => classify("opening", name, e.into()),
+        })?;
+        let stat = rustix::fs::fstat(&fd).map_err(|e| classify("checking", name, e.into()))?;
+        let file_type = FileType::from_raw_mode(stat.st_mode);
+        if file_type != FileType::RegularFile {
+            return Err(Error::NotARegularFile {
+                name: name.into(),
+                file_type: describe_file_type(file_type),
+            });
+        }
+        let uid = rustix::process::geteuid().as_raw();
+        let file_mode = stat.st_mode & 0o7777;
+        if stat.st_uid != uid || file_mode & 0o022 != 0 {
+            return Err(Error::Untrusted {
+                name: name.into(),
+                owner: stat.st_uid,
+                mode: file_mode,
+                uid,
+            });
+        }
+        Ok(Opened {
+            name: name.into(),
+            fd,
+            size: stat.st_size as u64,
+        })
+    }
+
+    /// The name, without a leading `/`.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The size of the file in bytes.
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Reads into `buf` from `offset` of the file (a copy made by the kernel: nothing of the
+    /// shared bytes is referenced by this process).
+    pub(crate) fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        Ok(rustix::io::pread(&self.fd, buf, offset)?)
+    }
+
+    /// Whether the segment's creator still holds it (see [`creator_alive`]).
+    pub(crate) fn creator_alive(&self) -> bool {
+        creator_alive(self.fd.as_fd())
+    }
+
+    /// Maps the whole file and closes the descriptor (the mapping does not need it).
+    pub(crate) fn map(self, access: Access) -> Result<Segment, Error> {
+        let len = usize::try_from(self.size).map_err(|_| Error::TooLarge {
+            len: usize::MAX,
+            record_size: 1,
+        })?;
+        let map = Mapping::new(self.fd.as_fd(), len, access, false)
+            .map_err(|e| classify("mapping", &self.name, e))?;
+        Ok(Segment {
+            name: self.name,
+            map,
+            owner: None,
+        })
+    }
+}
+
+/// Whether the creator of the file behind `fd` still holds it: it keeps an exclusive `flock`
+/// from creation until it drops the segment, and the kernel releases that lock when the
+/// process ends, whichever way it ends and in whatever pid namespace it ran. A shared lock taken
+/// here fails exactly while it is held. When in doubt (an unexpected error), say alive.
+pub(crate) fn creator_alive(fd: BorrowedFd<'_>) -> bool {
+    match rustix::fs::flock(fd, FlockOperation::NonBlockingLockShared) {
+        Ok(()) => {
+            let _ = rustix::fs::flock(fd, FlockOperation::Unlock);
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+fn path(name: &str) -> String {
+    format!("{SHM_DIR}/{name}")
+}
+
+fn describe_file_type(file_type: FileType) -> &'static str {
+    match file_type {
+        FileType::RegularFile => "a regular file",
+        FileType::Directory => "a directory",
+        FileType::Symlink => "a symbolic link",
+        FileType::Fifo => "a FIFO (named pipe)",
+        FileType::Socket => "a socket",
+        FileType::CharacterDevice => "a character device",
+        FileType::BlockDevice => "a block device",
+        _ => "a file of an unknown type",
+    }
+}
+
+fn write_all_at(fd: &OwnedFd, mut bytes: &[u8], mut offset: u64) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match rustix::io::pwrite(fd, bytes, offset) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                bytes = &bytes[n..];
+                offset += n as u64;
+            }
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// The `Error` variant for an OS error on segment `name`: a missing name, a refused permission
+/// and a full file system have their own variants, anything else is `Os`.
 fn classify(operation: &'static str, name: &str, source: io::Error) -> Error {
-    match source.raw_os_error() {
-        Some(libc::ENOENT) => Error::NotFound { name: name.into() },
-        Some(libc::EACCES | libc::EPERM) => Error::PermissionDenied {
+    match rustix::io::Errno::from_io_error(&source) {
+        Some(rustix::io::Errno::NOENT) => Error::NotFound { name: name.into() },
+        Some(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => Error::PermissionDenied {
             name: name.into(),
             source,
         },
@@ -128,18 +376,6 @@ fn classify(operation: &'static str, name: &str, source: io::Error) -> Error {
             source,
         },
     }
-}
-
-/// `shmsafe_` and 16 random hex digits: 24 characters, unpredictable, short enough for every
-/// platform's name limit.
-fn random_name() -> Result<String, Error> {
-    let mut bytes = [0u8; 8];
-    getrandom::getrandom(&mut bytes).map_err(|e| Error::Os {
-        operation: "choosing a random name for",
-        name: format!("{PREFIX}*"),
-        source: io::Error::other(e),
-    })?;
-    Ok(format!("{PREFIX}{:016x}", u64::from_ne_bytes(bytes)))
 }
 
 /// Strips one leading `/` and checks what the OS would refuse less clearly.
@@ -159,68 +395,25 @@ pub(crate) fn validate_name(name: &str) -> Result<&str, Error> {
         return Ok(bare);
     };
     Err(Error::InvalidName {
-        name: name.into(),
+        name: format::printable(name),
         reason,
     })
 }
 
-/// Refuses a segment larger than the free space of `/dev/shm`: pages of shared memory are
-/// allocated when first written, and a write that finds no space kills the process with
-/// `SIGBUS` instead of returning an error.
-fn check_free_space(size: usize) -> Result<(), Error> {
-    #[cfg(target_os = "linux")]
-    {
-        let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-        // SAFETY: the path is a NUL-terminated literal and `stat` is valid for writes of a
-        // `statvfs`.
-        let rc = unsafe { libc::statvfs(c"/dev/shm".as_ptr(), stat.as_mut_ptr()) };
-        if rc == 0 {
-            // SAFETY: `statvfs` returned 0, so it filled in `stat`.
-            let stat = unsafe { stat.assume_init() };
-            let free = (stat.f_bavail as u128) * (stat.f_frsize as u128);
-            if (size as u128) > free {
-                return Err(Error::Os {
-                    operation: "creating",
-                    name: format!("{PREFIX}*"),
-                    source: io::Error::new(
-                        io::ErrorKind::StorageFull,
-                        format!(
-                            "the segment needs {size} bytes but /dev/shm has {free} bytes free; \
-                             free space there or make the array smaller"
-                        ),
-                    ),
-                });
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = size;
-    Ok(())
-}
-
-/// Whether a process with this id exists (it may be another program that reused the id).
-pub(crate) fn process_is_running(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    if pid <= 0 {
-        return false;
-    }
-    // SAFETY: signal 0 only checks that the process exists and may be signalled.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-/// Removes the segment `name` (with or without a leading `/`): the way to clean up after a
-/// creator that was killed before it could remove its segment.
+/// Removes the segment `name` (with or without a leading `/`) if it is a `shmsafe` segment:
+/// the way to clean up after a creator that was killed before it could remove its segment.
 ///
 /// Processes that have the segment open keep their mapping; the name is gone at once, and the
-/// memory is freed when the last mapping goes. On Linux, `ls /dev/shm` lists the names.
+/// memory is freed when the last mapping goes. [`segments`](crate::segments) lists what is
+/// there; [`remove_stale`](crate::remove_stale) removes every segment whose creator is gone.
 ///
 /// # Errors
 ///
 /// [`Error::InvalidName`] for a name the OS cannot use, [`Error::NotFound`] if no segment has
-/// that name, [`Error::PermissionDenied`] if it belongs to another user.
+/// that name, [`Error::PermissionDenied`] or [`Error::Untrusted`] if it belongs to another user,
+/// [`Error::NotARegularFile`], [`Error::TooSmall`] or [`Error::NotShmsafe`] if it is not a
+/// `shmsafe` segment (a Python `SharedMemory`, a POSIX semaphore, ...):
+/// [`remove_any`](crate::remove_any) removes those.
 ///
 /// ```no_run
 /// // After `kill -9` of a creator, its segment is still there:
@@ -228,13 +421,181 @@ pub(crate) fn process_is_running(pid: u32) -> bool {
 /// # Ok::<(), shmsafe::Error>(())
 /// ```
 pub fn remove(name: &str) -> Result<(), Error> {
-    let bare = validate_name(name)?;
-    let c_name = std::ffi::CString::new(format!("/{bare}")).expect("validated: no NUL byte");
-    // SAFETY: `c_name` is a valid NUL-terminated string that outlives the call.
-    if unsafe { libc::shm_unlink(c_name.as_ptr()) } == 0 {
-        return Ok(());
+    let opened = Opened::open(name, Access::ReadOnly)?;
+    if opened.size() < format::HEADER_SIZE as u64 {
+        return Err(Error::TooSmall {
+            name: opened.name.clone(),
+            size: opened.size(),
+            header: format::HEADER_SIZE,
+        });
     }
-    Err(classify("removing", bare, io::Error::last_os_error()))
+    let mut magic = [0u8; 8];
+    match opened.read_at(&mut magic, 0) {
+        Ok(8) if magic == format::MAGIC => {}
+        Ok(_) => {
+            return Err(Error::NotShmsafe {
+                name: opened.name.clone(),
+                found: magic,
+            });
+        }
+        Err(e) => return Err(classify("reading", &opened.name, e)),
+    }
+    remove_any(&opened.name)
+}
+
+/// Removes whatever is named `name` in `/dev/shm` (with or without a leading `/`), `shmsafe`
+/// segment or not: `shm_unlink`, as Python's `SharedMemory.unlink` does.
+///
+/// # Errors
+///
+/// [`Error::InvalidName`], [`Error::NotFound`], [`Error::PermissionDenied`] (`/dev/shm` is
+/// sticky: only a file's owner may remove it).
+pub fn remove_any(name: &str) -> Result<(), Error> {
+    let bare = validate_name(name)?;
+    rustix::fs::unlink(path(bare)).map_err(|e| classify("removing", bare, e.into()))
+}
+
+/// The names in `/dev/shm`, in no particular order.
+pub(crate) fn shm_names() -> Result<Vec<String>, Error> {
+    let entries = std::fs::read_dir(SHM_DIR).map_err(|source| Error::Os {
+        operation: "listing",
+        name: SHM_DIR.into(),
+        source,
+    })?;
+    Ok(entries
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect())
+}
+
+// --- Sealed memfds -------------------------------------------------------------------------
+
+/// The four seals that make a memfd immutable for every process, root included.
+pub(crate) const ALL_SEALS: [(SealFlags, &str); 4] = [
+    (SealFlags::WRITE, "F_SEAL_WRITE"),
+    (SealFlags::SHRINK, "F_SEAL_SHRINK"),
+    (SealFlags::GROW, "F_SEAL_GROW"),
+    (SealFlags::SEAL, "F_SEAL_SEAL"),
+];
+
+/// A memfd of `size` bytes that allows sealing, with `prefix` written at its start, and a
+/// writable shared mapping of it.
+pub(crate) fn memfd_create(prefix: &[u8], size: usize) -> Result<(OwnedFd, Mapping), Error> {
+    use rustix::fs::MemfdFlags;
+    let os = |operation, e: rustix::io::Errno| Error::Os {
+        operation,
+        name: "a new sealed array".into(),
+        source: e.into(),
+    };
+    let flags = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
+    // `MFD_NOEXEC_SEAL` (Linux 6.3) also seals the file against being made executable, and keeps
+    // newer kernels from warning about (or, with `vm.memfd_noexec=2`, refusing) an executable
+    // memfd. Older kernels refuse the flag with `EINVAL`: fall back.
+    let fd = match rustix::fs::memfd_create("shmsafe", flags | MemfdFlags::NOEXEC_SEAL) {
+        Err(rustix::io::Errno::INVAL) => rustix::fs::memfd_create("shmsafe", flags),
+        other => other,
+    }
+    .map_err(|e| os("creating", e))?;
+    rustix::fs::ftruncate(&fd, size as u64).map_err(|e| os("sizing", e))?;
+    write_all_at(&fd, prefix, 0).map_err(|e| Error::Os {
+        operation: "writing",
+        name: "a new sealed array".into(),
+        source: e,
+    })?;
+    let map = Mapping::new(fd.as_fd(), size, Access::ReadWrite, false).map_err(|e| Error::Os {
+        operation: "mapping",
+        name: "a new sealed array".into(),
+        source: e,
+    })?;
+    Ok((fd, map))
+}
+
+/// Adds the four seals. The kernel refuses `F_SEAL_WRITE` with `EBUSY` while any writable
+/// shared mapping of the file exists, in any process: the caller drops its own first.
+pub(crate) fn seal(fd: BorrowedFd<'_>, name: &str) -> Result<(), Error> {
+    let all = ALL_SEALS
+        .iter()
+        .fold(SealFlags::empty(), |all, (seal, _)| all | *seal);
+    rustix::fs::fcntl_add_seals(fd, all).map_err(|e| match e {
+        rustix::io::Errno::BUSY => Error::SealRefused {
+            name: name.into(),
+            source: e.into(),
+        },
+        e => classify("sealing", name, e.into()),
+    })
+}
+
+/// The names of the four seals that `fd` lacks (none for a fully sealed memfd; all four for a
+/// file that cannot be sealed at all).
+pub(crate) fn missing_seals(fd: BorrowedFd<'_>) -> Vec<&'static str> {
+    let seals = rustix::fs::fcntl_get_seals(fd).unwrap_or(SealFlags::empty());
+    ALL_SEALS
+        .iter()
+        .filter(|(seal, _)| !seals.contains(*seal))
+        .map(|&(_, name)| name)
+        .collect()
+}
+
+/// Opens `path` read-only: a handle's `/proc/<pid>/fd/<n>`. `O_NONBLOCK` keeps a FIFO from
+/// blocking the open.
+pub(crate) fn open_read_only(path: &str) -> Result<OwnedFd, Error> {
+    rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| classify("opening", path, e.into()))
+}
+
+/// What `fstat` says of a descriptor that should be a sealed memfd: its size if it is a regular
+/// file.
+pub(crate) fn regular_file_size(fd: BorrowedFd<'_>, name: &str) -> Result<u64, Error> {
+    let stat = rustix::fs::fstat(fd).map_err(|e| classify("checking", name, e.into()))?;
+    let file_type = FileType::from_raw_mode(stat.st_mode);
+    if file_type != FileType::RegularFile {
+        return Err(Error::NotARegularFile {
+            name: name.into(),
+            file_type: describe_file_type(file_type),
+        });
+    }
+    Ok(stat.st_size as u64)
+}
+
+/// Reads into `buf` from `offset` of `fd`.
+pub(crate) fn read_at(fd: BorrowedFd<'_>, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    Ok(rustix::io::pread(fd, buf, offset)?)
+}
+
+/// Whether a sealed memfd's readers map it `MAP_SHARED` (the default) or `MAP_PRIVATE`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum SealedMap {
+    /// Try `MAP_SHARED`; fall back to `MAP_PRIVATE` where the kernel refuses it.
+    Shared,
+    /// `MAP_PRIVATE` only: the fallback path, forced (tests use it to run both paths).
+    Private,
+}
+
+/// Maps `len` bytes of a write-sealed memfd read-only.
+///
+/// Kernels before Linux 6.7 (and some later stable releases) refuse a shared mapping of a
+/// write-sealed memfd even without `PROT_WRITE`; a private read-only mapping is allowed
+/// everywhere, and still maps the file's own pages, since nothing ever writes to it.
+pub(crate) fn map_sealed(
+    fd: BorrowedFd<'_>,
+    len: usize,
+    how: SealedMap,
+    name: &str,
+) -> Result<Mapping, Error> {
+    let shared = match how {
+        SealedMap::Shared => Mapping::new(fd, len, Access::ReadOnly, false),
+        SealedMap::Private => Err(io::Error::from(rustix::io::Errno::PERM)),
+    };
+    match shared {
+        Ok(map) => Ok(map),
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
+            Mapping::new(fd, len, Access::ReadOnly, true).map_err(|e| classify("mapping", name, e))
+        }
+        Err(e) => Err(classify("mapping", name, e)),
+    }
 }
 
 #[cfg(test)]
@@ -253,33 +614,16 @@ mod tests {
     }
 
     #[test]
-    fn random_names_are_distinct_and_prefixed() {
-        let a = random_name().unwrap();
-        let b = random_name().unwrap();
-        assert_ne!(a, b);
-        assert!(a.starts_with(PREFIX) && a.len() == PREFIX.len() + 16);
-    }
-
-    #[test]
-    fn running_processes_are_told_from_gone_ones() {
-        assert!(process_is_running(std::process::id()));
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let pid = child.id();
-        child.wait().unwrap();
-        assert!(!process_is_running(pid));
-        assert!(!process_is_running(0));
-        assert!(!process_is_running(u32::MAX));
-    }
-
-    #[test]
     fn os_errors_read_as_sentences() {
-        let e = classify("removing", "x", io::Error::from_raw_os_error(libc::EBUSY));
+        let busy = io::Error::from(rustix::io::Errno::BUSY);
+        let e = classify("removing", "x", busy);
         assert!(
             e.to_string().starts_with("removing segment `x` failed: "),
             "{e}"
         );
+        let missing = io::Error::from(rustix::io::Errno::NOENT);
         assert!(matches!(
-            classify("opening", "x", io::Error::from_raw_os_error(libc::ENOENT)),
+            classify("opening", "x", missing),
             Error::NotFound { .. }
         ));
     }
@@ -288,16 +632,42 @@ mod tests {
     fn removing_a_missing_segment_is_not_found() {
         let err = remove("shmsafe_does_not_exist_here").unwrap_err();
         assert!(matches!(err, Error::NotFound { .. }), "{err}");
+        let err = remove_any("shmsafe_does_not_exist_here").unwrap_err();
+        assert!(matches!(err, Error::NotFound { .. }), "{err}");
     }
 
     #[test]
-    fn segments_are_created_0600_and_removed_on_drop() {
-        use std::os::unix::fs::PermissionsExt;
-        let seg = Segment::create(4096).unwrap();
+    fn segments_are_created_0600_locked_and_removed_on_drop() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let seg = Segment::create(b"hello", 4096).unwrap();
         let path = format!("/dev/shm/{}", seg.name());
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(meta.len(), 4096);
+        // All of its space is reserved: 4096 bytes are 8 blocks of 512.
+        assert_eq!(meta.blocks(), 8);
+        let opened = Opened::open(seg.name(), Access::ReadOnly).unwrap();
+        assert!(opened.creator_alive());
+        let mut buf = [0u8; 5];
+        assert_eq!(opened.read_at(&mut buf, 0).unwrap(), 5);
+        assert_eq!(&buf, b"hello");
         drop(seg);
         assert!(!std::path::Path::new(&path).exists());
+        // The opener's descriptor still refers to the file, whose creator is gone.
+        assert!(!opened.creator_alive());
+    }
+
+    #[test]
+    fn a_segment_that_is_not_shmsafe_is_not_removed_by_remove() {
+        let seg = Segment::create(
+            b"not a shmsafe header, but 64 bytes long, padded with zeros",
+            4096,
+        )
+        .unwrap();
+        let err = remove(seg.name()).unwrap_err();
+        assert!(matches!(err, Error::NotShmsafe { .. }), "{err}");
+        assert!(std::path::Path::new(&path(seg.name())).exists());
+        remove_any(seg.name()).unwrap();
+        assert!(!std::path::Path::new(&path(seg.name())).exists());
     }
 }

@@ -106,12 +106,12 @@ def _with_tuples(description):
 
 # ANCHOR_END: numpy_dtype
 
-# The first 64 bytes of a segment, as `src/array.rs` writes them (format version 1): magic,
-# version, state, fingerprint, record size, record alignment, len, data offset, creator pid,
-# length of the layout text; native byte order, like the Rust side.
-_HEADER = struct.Struct("=8sIIQQQQQII")
+# The first 64 bytes of a segment, as `shmsafe::format::Header` lays them out (format version 2):
+# magic, version, state, fingerprint, len, data offset, nonce, record size, record alignment,
+# creator pid, length of the layout section; native byte order, like the Rust side.
+_HEADER = struct.Struct("=8sIIQQQQIIII")
 _MAGIC = b"SHMSAFE\0"
-_VERSION = 1
+_VERSION = 2
 _READY = 1
 
 
@@ -123,7 +123,7 @@ def _check_header(shm, handoff):
             f"segment {name} is {shm.size} bytes, smaller than a shmsafe header "
             f"({_HEADER.size} bytes): it was not made by shmsafe"
         )
-    (magic, version, state, _fp, record_size, _align, length, data_offset, pid, _text) = (
+    (magic, version, state, _fp, length, data_offset, _nonce, record_size, _align, pid, _text) = (
         _HEADER.unpack_from(shm.buf, 0)
     )
     if magic != _MAGIC:
