@@ -59,14 +59,24 @@ fn run(cli: &Cli) -> Result<(usize, f64, f64, f64), shmsafe::Error> {
         let rows = SealedArray::<Row>::open(&cli.segment)?;
         let opened = start.elapsed().as_secs_f64();
         let total = nansum(&rows);
-        Ok((rows.len(), total, opened, start.elapsed().as_secs_f64() - opened))
+        Ok((
+            rows.len(),
+            total,
+            opened,
+            start.elapsed().as_secs_f64() - opened,
+        ))
     } else {
         // SAFETY: the Python parent never writes the records after `shmsafe.create` returns, and
         // never resizes the segment; it removes the name only after every worker has exited.
         let rows = unsafe { SharedArray::<Row>::open(&cli.segment)? };
         let opened = start.elapsed().as_secs_f64();
         let total = nansum(&rows);
-        Ok((rows.len(), total, opened, start.elapsed().as_secs_f64() - opened))
+        Ok((
+            rows.len(),
+            total,
+            opened,
+            start.elapsed().as_secs_f64() - opened,
+        ))
     }
 }
 // ANCHOR_END: sum

@@ -113,9 +113,7 @@ struct Legs {
     _pad: [u8; 3],
 }
 
-const RECORD_NAMES: &[&str] = &[
-    "Point", "SeedRow", "Ints", "Mixed", "Pair", "Names", "Legs",
-];
+const RECORD_NAMES: &[&str] = &["Point", "SeedRow", "Ints", "Mixed", "Pair", "Names", "Legs"];
 
 /// One record type, with what each test does with it.
 struct Case {
@@ -415,8 +413,19 @@ fn install_package(exe: &Path, venv: &Path) -> Result<(), String> {
     }
     run_checked(
         Command::new(exe)
-            .args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input"])
-            .args(["--quiet", "--no-deps", "--no-build-isolation", "--force-reinstall"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+            ])
+            .args([
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--force-reinstall",
+            ])
             .arg(&copy),
         "pip install ./python",
         "The package's pyproject.toml or sources are broken.",
@@ -550,7 +559,10 @@ fn the_packages_unit_tests_pass() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "the package's unit tests failed:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "the package's unit tests failed:\n{stderr}"
+    );
     assert!(stderr.contains("\nOK"), "{stderr}");
 }
 
@@ -605,10 +617,20 @@ fn python_created_segments_open_in_rust_named_and_sealed() {
     let nansum: f64 = rows.iter().map(|r| r.val).filter(|v| !v.is_nan()).sum();
     assert_eq!(nansum, (seed_rows / 2) as f64);
     for (i, r) in rows.iter().enumerate() {
-        let (val, text) = if i % 2 == 0 { (1.0, "string") } else { (f64::NAN, "abc") };
-        assert!(r.val == val || (val.is_nan() && r.val.is_nan()), "row {i}: {r:?}");
+        let (val, text) = if i % 2 == 0 {
+            (1.0, "string")
+        } else {
+            (f64::NAN, "abc")
+        };
+        assert!(
+            r.val == val || (val.is_nan() && r.val.is_nan()),
+            "row {i}: {r:?}"
+        );
         assert_eq!(r.character_col.to_str().unwrap(), text, "row {i}");
-        assert_eq!(r._pad, [0; 2], "row {i}: the padding Python added is not zero");
+        assert_eq!(
+            r._pad, [0; 2],
+            "row {i}: the padding Python added is not zero"
+        );
         // Today, in microseconds (pandas 3) or nanoseconds (pandas 2) since 1970.
         assert!(r.date > 1_600_000_000_000_000, "row {i}: date {}", r.date);
     }
@@ -784,27 +806,63 @@ fn forged_segments_and_wrong_types_are_refused_alike_from_both_sides() {
     let mut magic = good.clone();
     magic[..8].copy_from_slice(b"GARBAGE!");
     let len = u64::from_ne_bytes(good[header_offset("len")..][..8].try_into().unwrap());
-    let offset = u64::from_ne_bytes(good[header_offset("data_offset")..][..8].try_into().unwrap());
+    let offset = u64::from_ne_bytes(
+        good[header_offset("data_offset")..][..8]
+            .try_into()
+            .unwrap(),
+    );
     let mut longer = good.clone();
     longer.push(0);
     add("too small", forged.file(&good[..63], 0o600), "TooSmall");
     add("magic", forged.file(&magic, 0o600), "NotShmsafe");
-    add("version 1", forged.file(&with("version", &1u32.to_ne_bytes()), 0o600), "UnsupportedVersion");
-    add("state 7", forged.file(&with("state", &7u32.to_ne_bytes()), 0o600), "CorruptHeader");
-    add("layout_len 0", forged.file(&with("layout_len", &0u32.to_ne_bytes()), 0o600), "CorruptHeader");
+    add(
+        "version 1",
+        forged.file(&with("version", &1u32.to_ne_bytes()), 0o600),
+        "UnsupportedVersion",
+    );
+    add(
+        "state 7",
+        forged.file(&with("state", &7u32.to_ne_bytes()), 0o600),
+        "CorruptHeader",
+    );
+    add(
+        "layout_len 0",
+        forged.file(&with("layout_len", &0u32.to_ne_bytes()), 0o600),
+        "CorruptHeader",
+    );
     add(
         "data_offset + 64",
         forged.file(&with("data_offset", &(offset + 64).to_ne_bytes()), 0o600),
         "CorruptHeader",
     );
-    add("nonce 0", forged.file(&with("nonce", &0u64.to_ne_bytes()), 0o600), "CorruptHeader");
-    add("len + 1", forged.file(&with("len", &(len + 1).to_ne_bytes()), 0o600), "Truncated");
-    add("one byte more", forged.file(&longer, 0o600), "CorruptHeader");
-    add("unpublished", forged.file(&with("state", &0u32.to_ne_bytes()), 0o600), "NotReady");
+    add(
+        "nonce 0",
+        forged.file(&with("nonce", &0u64.to_ne_bytes()), 0o600),
+        "CorruptHeader",
+    );
+    add(
+        "len + 1",
+        forged.file(&with("len", &(len + 1).to_ne_bytes()), 0o600),
+        "Truncated",
+    );
+    add(
+        "one byte more",
+        forged.file(&longer, 0o600),
+        "CorruptHeader",
+    );
+    add(
+        "unpublished",
+        forged.file(&with("state", &0u32.to_ne_bytes()), 0o600),
+        "NotReady",
+    );
     add("group-writable", forged.file(&good, 0o620), "Untrusted");
     let target = forged.file(&good, 0o600);
     let link = forged.name();
-    std::os::unix::fs::symlink(Path::new("/dev/shm").join(&target), Path::new("/dev/shm").join(&link)).unwrap();
+    std::os::unix::fs::symlink(
+        Path::new("/dev/shm").join(&target),
+        Path::new("/dev/shm").join(&link),
+    )
+    .unwrap();
     add("symlink", link, "NotARegularFile");
     let fifo = forged.name();
     let c_path = std::ffi::CString::new(format!("/dev/shm/{fifo}")).unwrap();
@@ -830,15 +888,34 @@ fn forged_segments_and_wrong_types_are_refused_alike_from_both_sides() {
     gone.wait().unwrap();
     let unsealed = File::open(Path::new("/dev/shm").join(&target)).unwrap();
     let handles: Vec<(String, String, Option<String>, &str)> = vec![
-        ("stale nonce".into(), format!("{path}#{:016x}", nonce ^ 1), None, "StaleHandle"),
-        ("holder gone".into(), format!("/proc/{gone_pid}/fd/3#{nonce:016x}"), None, "HandleGone"),
+        (
+            "stale nonce".into(),
+            format!("{path}#{:016x}", nonce ^ 1),
+            None,
+            "StaleHandle",
+        ),
+        (
+            "holder gone".into(),
+            format!("/proc/{gone_pid}/fd/3#{nonce:016x}"),
+            None,
+            "HandleGone",
+        ),
         (
             "not sealed".into(),
-            format!("/proc/{}/fd/{}#{nonce:016x}", std::process::id(), unsealed.as_raw_fd()),
+            format!(
+                "/proc/{}/fd/{}#{nonce:016x}",
+                std::process::id(),
+                unsealed.as_raw_fd()
+            ),
             None,
             "NotSealed",
         ),
-        ("invalid handle".into(), "/proc/1/fd/x#0123456789abcdef".into(), None, "InvalidHandle"),
+        (
+            "invalid handle".into(),
+            "/proc/1/fd/x#0123456789abcdef".into(),
+            None,
+            "InvalidHandle",
+        ),
         (
             "another type, sealed".into(),
             sealed.handle().to_owned(),
@@ -872,7 +949,10 @@ fn forged_segments_and_wrong_types_are_refused_alike_from_both_sides() {
         let rust = rust.expect_err(what);
         assert_eq!(variant(&rust), *expected, "{what}: Rust said {rust}");
         assert_eq!(py["error"], *expected, "{what}: Python said {py}");
-        if let Error::NotReady { creator_running, .. } = rust {
+        if let Error::NotReady {
+            creator_running, ..
+        } = rust
+        {
             assert!(!creator_running, "{what}: no one holds the forged file");
             assert!(
                 py["message"].as_str().unwrap().contains("never published"),
@@ -911,7 +991,10 @@ fn seed_parent_runs_rust_workers_that_find_the_seeds_sum() {
         }
         let out = command.output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "seed_parent.py (sealed: {sealed}): {stderr}");
+        assert!(
+            out.status.success(),
+            "seed_parent.py (sealed: {sealed}): {stderr}"
+        );
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["problems"], json!([]), "{report}");
         assert_eq!(report["expected_nansum"], 1000.0);
@@ -923,7 +1006,10 @@ fn seed_parent_runs_rust_workers_that_find_the_seeds_sum() {
         }
         let segment = report["segment"].as_str().unwrap();
         if sealed {
-            assert!(segment.starts_with("/proc/") && segment.contains('#'), "{segment}");
+            assert!(
+                segment.starts_with("/proc/") && segment.contains('#'),
+                "{segment}"
+            );
         } else {
             assert_removed(&BTreeSet::from([segment.to_owned()]));
         }
