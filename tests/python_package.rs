@@ -24,11 +24,13 @@ use std::any::Any;
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, ErrorKind, Write as _};
+use std::marker::PhantomData;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::sync::atomic::AtomicU32;
 
 use serde_json::{Value, json};
 use shmsafe::{Error, FixedStr, Immutable, Kind, SealedArray, SharedArray, ShmSafe};
@@ -703,6 +705,55 @@ fn rust_created_segments_open_in_python_by_name_or_handle_alone() {
         );
     }
     drop(made);
+    assert_removed(&names);
+}
+
+/// What numpy has no kind for (atomics, 16-byte integers, fields of no bytes) still reads in
+/// Python by name alone, as the bytes the segment describes (`V16` for a `u128`); only a dtype
+/// of the caller's own cannot match its fingerprint.
+#[test]
+fn python_reads_records_numpy_has_no_kind_for() {
+    #[derive(ShmSafe, Debug)]
+    #[repr(C)]
+    struct Wide {
+        wide: u128,
+        neg: i128,
+        hits: AtomicU32,
+        level: i32,
+        big: u64,
+        _marker: PhantomData<u64>,
+    }
+    let array = SharedArray::from_fn(9, |i| Wide {
+        wide: u128::MAX / (i as u128 + 1),
+        neg: -(i as i128) << 70,
+        hits: AtomicU32::new(i as u32 * 3),
+        level: -(i as i32),
+        big: i as u64 * 1_000_000_007,
+        _marker: PhantomData,
+    })
+    .unwrap();
+    // SAFETY: the records are only read (no atomic field is written) while `bytes` lives.
+    let bytes = hex(unsafe {
+        std::slice::from_raw_parts(array.as_ptr().cast::<u8>(), 9 * size_of::<Wide>())
+    });
+    let description = <Wide as ShmSafe>::KIND.numpy_dtype();
+    let out = helper_json(
+        "open",
+        &json!([
+            {"target": array.name(), "dtype": null},
+            {"target": array.name(), "dtype": description},
+        ]),
+    );
+    let results = out["results"].as_array().unwrap();
+    assert_eq!(results[0]["hex"], bytes, "{}", results[0]);
+    assert_eq!(
+        results[0]["fingerprint"],
+        fp(<Wide as ShmSafe>::FINGERPRINT)
+    );
+    assert_eq!(results[0]["described_fingerprint"], Value::Null);
+    assert_eq!(results[1]["error"], "UnsupportedDtype", "{}", results[1]);
+    let names = BTreeSet::from([array.name().to_owned()]);
+    drop(array);
     assert_removed(&names);
 }
 

@@ -278,7 +278,8 @@ def dtype_from_text(text: str) -> np.dtype:
 
     Raises ``ValueError`` when the text is not such a description.
     """
-    return np.dtype(_with_tuples(json.loads(text)))
+    dt: np.dtype = np.dtype(_with_tuples(json.loads(text)))
+    return dt
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,6 +403,7 @@ def _kind(dt: np.dtype, path: str) -> Tuple[Kind, int]:
 
 def _field_list(dt: np.dtype, path: str) -> List[Tuple[str, np.dtype, int]]:
     fields = []
+    assert dt.names is not None and dt.fields is not None
     for name in dt.names:
         entry = dt.fields[name]
         fields.append((name, entry[0], entry[1]))
@@ -502,7 +504,7 @@ def _pad_top(dt: np.dtype, path: str) -> Tuple[np.dtype, bool]:
     size = -(-max(dt.itemsize, end) // align) * align
     if size == end:
         return dt, False
-    if PAD_FIELD in dt.names:
+    if PAD_FIELD in (dt.names or ()):
         raise _refuse(
             path,
             f"the record needs {size - end} bytes of explicit padding after its last field, as "
@@ -574,7 +576,7 @@ def segment_dtype(text: str, record_size: int, where: str) -> np.dtype:
 def _check_viewable(dt: np.dtype, text: str, where: str) -> None:
     # Whatever the text says, numpy must only ever see plain bytes: a forged 'O' would make
     # numpy follow pointers out of shared memory.
-    if dt.names is not None:
+    if dt.names is not None and dt.fields is not None:
         for name in dt.names:
             _check_viewable(dt.fields[name][0], text, where)
         return

@@ -444,7 +444,7 @@ def _fill(writable: mmap.mmap, array: np.ndarray, desc: Any, offset: int) -> Non
         return
     target = np.frombuffer(writable, dtype=desc.dtype, count=len(array), offset=offset)
     try:
-        for name in array.dtype.names:
+        for name in array.dtype.names or ():
             target[name] = array[name]
     finally:
         del target
