@@ -237,12 +237,18 @@ class Lifetime(Base):
         del seg
         self.assertFalse(exists(name))
 
-    def test_remove_cleans_up_after_a_killed_creator(self):
-        name = self.forged(b"\0" * 64)
+    def test_remove_cleans_up_after_a_killed_creator_and_nothing_else(self):
+        name = self.forged(self.segment_bytes(seed_rows(3), state=_format.WRITING))
         shmsafe.remove(name)
         self.assertFalse(exists(name))
         with self.assertRaises(shmsafe.NotFound):
             shmsafe.remove(name)
+        other = self.forged(b"\0" * 64)  # a segment another program made
+        with self.assertRaises(shmsafe.NotShmsafe):
+            shmsafe.remove(other)
+        with self.assertRaises(shmsafe.TooSmall):
+            shmsafe.remove(self.forged(b"SHMSAFE"))
+        self.assertTrue(exists(other))
 
 
 class Refusals(Base):
@@ -348,6 +354,7 @@ class Refusals(Base):
         name = self.forged(data)
         e = self.assert_refused(shmsafe.NotReady, name, "never published", "shmsafe.remove")
         self.assertFalse(e.creator_alive)
+        self.assertFalse(e.creator_running)  # Rust's name for it
         fd = os.open(os.path.join("/dev/shm", name), os.O_RDONLY)
         self.addCleanup(os.close, fd)
         fcntl.flock(fd, fcntl.LOCK_EX)  # as a live creator holds it

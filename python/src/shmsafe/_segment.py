@@ -33,6 +33,7 @@ from ._errors import (
     NotFound,
     NotReady,
     NotSealed,
+    NotShmsafe,
     OsError,
     PermissionDenied,
     SealRefused,
@@ -574,7 +575,9 @@ def open(name_or_handle: str, *, dtype: Any = None) -> Segment:  # noqa: A001
     return _open_named(validate_name(name_or_handle), expected)
 
 
-def _open_named(name: str, expected: Any) -> Segment:
+def _open_trusted(name: str) -> Tuple[int, os.stat_result]:
+    """Opens ``/dev/shm/<name>`` read-only and checks, as Rust does, that it is a regular file
+    of this user that no one else can write; returns the descriptor and its ``fstat``."""
     path = os.path.join(SHM_DIR, name)
     try:
         fd = os.open(
@@ -609,6 +612,15 @@ def _open_named(name: str, expected: Any) -> Segment:
                 mode=mode,
                 uid=uid,
             )
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def _open_named(name: str, expected: Any) -> Segment:
+    fd, st = _open_trusted(name)
+    try:
         header, display, dt = _read_checked(fd, st.st_size, name, expected)
         if header.state != _format.READY:
             raise _not_ready(fd, name, header.creator_pid)
@@ -640,7 +652,9 @@ def _not_ready(fd: int, name: str, pid: int) -> NotReady:
             f"died while writing; remove the segment with shmsafe.remove({name!r}) (Rust: "
             "shmsafe::remove) and create it again"
         )
-    return NotReady(message, name=name, creator_pid=pid, creator_alive=alive)
+    return NotReady(
+        message, name=name, creator_pid=pid, creator_alive=alive, creator_running=alive
+    )
 
 
 def _open_sealed(handle: str, expected: Any) -> Segment:
@@ -731,15 +745,35 @@ def _opened(
 
 
 def remove(name: str) -> None:
-    """Removes the named segment ``name``: the way to clean up after a creator that was killed
-    before it could (Rust: ``shmsafe::remove``). Processes that have it open keep their view.
+    """Removes the named segment ``name`` if it is a ``shmsafe`` segment: the way to clean up
+    after a creator that was killed before it could (Rust: ``shmsafe::remove``). Processes that
+    have it open keep their view; the memory is freed when the last one lets go.
 
-    Raises :class:`~shmsafe.NotFound` if no segment has that name.
+    Raises :class:`~shmsafe.InvalidName`, :class:`~shmsafe.NotFound`,
+    :class:`~shmsafe.PermissionDenied` or :class:`~shmsafe.Untrusted` (another user's), and
+    :class:`~shmsafe.NotARegularFile`, :class:`~shmsafe.TooSmall` or
+    :class:`~shmsafe.NotShmsafe` for a file that is not a ``shmsafe`` segment (a
+    ``multiprocessing`` segment, a semaphore), which it leaves alone.
     """
     bare = validate_name(name)
+    fd, st = _open_trusted(bare)
+    try:
+        head = os.pread(fd, _format.HEADER_SIZE, 0)
+    except OSError as error:
+        raise _os_error("reading", bare, error) from None
+    finally:
+        os.close(fd)
+    if st.st_size < _format.HEADER_SIZE or len(head) < _format.HEADER_SIZE:
+        _format.validate(lambda length, offset: b"", st.st_size, bare)  # raises TooSmall
+    if head[:8] != _format.MAGIC:
+        raise NotShmsafe(
+            f"segment `{bare}` is not a shmsafe array (it starts with {head[:8].hex(' ')} "
+            'instead of "SHMSAFE\\0"), so it is left alone: it was created by another program; '
+            "check the name",
+            name=bare,
+            found=head[:8],
+        )
     try:
         os.unlink(os.path.join(SHM_DIR, bare))
     except OSError as error:
         raise _open_error(bare, error, sealed=False) from None
-
-
