@@ -1054,6 +1054,8 @@ fn seed_parent_runs_rust_workers_that_find_the_seeds_sum() {
         for w in workers {
             assert_eq!(w["nansum"], 1000.0, "{report}");
             assert_eq!(w["rows"], 2000, "{report}");
+            let bytes = |key: &str| w[key].as_u64().unwrap_or_else(|| panic!("{key}: {w}"));
+            assert!(bytes("private_bytes") < bytes("rss_bytes"), "{w}");
         }
         let segment = report["segment"].as_str().unwrap();
         if sealed {

@@ -143,7 +143,8 @@ def main():
         print(f"{'seed, copying (4 workers)':<34}{SEED['copy_s']:>10.2f}")
         for r in reports:
             print(f"  worker {r['worker']}: nansum {r['nansum']}, open {r['open_s'] * 1e3:.2f} ms, "
-                  f"scan {r['scan_s'] * 1e3:.2f} ms")
+                  f"scan {r['scan_s'] * 1e3:.2f} ms, private {r['private_bytes'] / 1e6:.1f} MB, "
+                  f"resident {r['rss_bytes'] / 1e6:.1f} MB")
         print(f"every worker found {expected}" if not problems else "\n".join(problems))
     sys.exit(1 if problems else 0)
 

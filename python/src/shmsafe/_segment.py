@@ -426,7 +426,10 @@ def create(records: Any, *, sealed: bool = False) -> Segment:
             # goes through the kernel, whose page-cache locking orders it after this process's
             # earlier stores to the mapping; Rust readers load it with Acquire.
             os.pwrite(res.fd, _format.READY.to_bytes(4, sys.byteorder), _format.STATE_OFFSET)
-        _map_records(seg, _map_read_only(res.fd, total, where, sealed))
+        # The creator's view is populated, as a Rust creator's filled mapping is: its pages are
+        # then mapped here as well as in every reader, which the readers' memory figures show as
+        # shared (a page one process alone maps counts as its private memory).
+        _map_records(seg, _map_read_only(res.fd, total, where, sealed, populate=True))
     except BaseException:
         seg._finalizer()
         raise
@@ -530,15 +533,18 @@ def _seal(fd: int, where: str) -> None:
         raise _os_error("sealing", where, error) from None
 
 
-def _map_read_only(fd: int, size: int, where: str, sealed: bool) -> mmap.mmap:
+def _map_read_only(
+    fd: int, size: int, where: str, sealed: bool, populate: bool = False
+) -> mmap.mmap:
+    extra = getattr(mmap, "MAP_POPULATE", 0x8000) if populate else 0
     try:
-        return mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ)
+        return mmap.mmap(fd, size, mmap.MAP_SHARED | extra, mmap.PROT_READ)
     except OSError as error:
         # Some kernels refuse a shared mapping of a write-sealed memfd even read-only; a private
         # read-only mapping shares the same pages.
         if sealed and error.errno == errno.EPERM:
             try:
-                return mmap.mmap(fd, size, mmap.MAP_PRIVATE, mmap.PROT_READ)
+                return mmap.mmap(fd, size, mmap.MAP_PRIVATE | extra, mmap.PROT_READ)
             except OSError as again:
                 error = again
         raise _os_error("mapping", where, error) from None
