@@ -186,6 +186,15 @@ class RoundTrips(Base):
         seg.close()
         self.assertFalse(exists(seg.name))
 
+    def test_a_dataframe_is_sent_to_to_records(self):
+        class DataFrame:  # what matters is the method, not pandas itself
+            def to_records(self):
+                raise AssertionError("not called")
+
+        with self.assertRaises(shmsafe.UnsupportedDtype) as caught:
+            shmsafe.create(DataFrame())
+        self.assertIn("to_records(index=False", str(caught.exception))
+
     def test_refused_dtypes_share_nothing(self):
         with mock.patch.object(_segment, "_create_named", side_effect=AssertionError), \
                 mock.patch.object(_segment, "_create_sealed", side_effect=AssertionError):

@@ -353,6 +353,13 @@ def create(records: Any, *, sealed: bool = False) -> Segment:
     open, which tells readers whether its creator is alive. ``sealed=True``: a memfd sealed
     against every write, resize and further seal, opened by ``segment.handle``.
     """
+    if hasattr(records, "to_records") and not isinstance(records, np.ndarray):
+        raise UnsupportedDtype(
+            f"records is a {type(records).__name__}, whose columns numpy sees as Python objects; "
+            "pass df.to_records(index=False, column_dtypes={'text_column': 'S6'}) with a fixed "
+            "width for every text column",
+            field=None,
+        )
     array = np.asarray(records)
     if array.ndim == 0:
         raise UnsupportedDtype(
