@@ -429,9 +429,11 @@ def create(records: Any, *, sealed: bool = False) -> Segment:
         if sealed:
             _seal(res.fd, where)
         else:
-            # Publish: one pwrite of the state word after every record is in place. The store
-            # goes through the kernel, whose page-cache locking orders it after this process's
-            # earlier stores to the mapping; Rust readers load it with Acquire.
+            # Publish: one pwrite of the state word once every record is in place. Python has
+            # no release store, but the writable mapping is already unmapped: munmap flushes
+            # this process's stores to those pages (its TLB shootdown is a full barrier on every
+            # architecture Linux runs on), and the state is written after it, by the kernel.
+            # Readers load the state, then fence with Acquire, as for a Rust creator.
             os.pwrite(res.fd, _format.READY.to_bytes(4, sys.byteorder), _format.STATE_OFFSET)
         # The creator's view is populated, as a Rust creator's filled mapping is: its pages are
         # then mapped here as well as in every reader, which the readers' memory figures show as
