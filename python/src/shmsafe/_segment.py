@@ -430,9 +430,10 @@ def create(records: Any, *, sealed: bool = False) -> Segment:
             _seal(res.fd, where)
         else:
             # Publish: one pwrite of the state word once every record is in place. Python has
-            # no release store, but the writable mapping is already unmapped: munmap flushes
-            # this process's stores to those pages (its TLB shootdown is a full barrier on every
-            # architecture Linux runs on), and the state is written after it, by the kernel.
+            # no release store, but the writable mapping is already unmapped, and the state is
+            # written after that, by the kernel. On x86-64 stores are seen in program order
+            # anyway; on arm64 munmap's TLB invalidation ends with a DSB, which completes this
+            # CPU's earlier stores to those pages before anything that follows.
             # Readers load the state, then fence with Acquire, as for a Rust creator.
             os.pwrite(res.fd, _format.READY.to_bytes(4, sys.byteorder), _format.STATE_OFFSET)
         # The creator's view is populated, as a Rust creator's filled mapping is: its pages are
