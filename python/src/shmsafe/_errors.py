@@ -7,8 +7,7 @@ happened and what to do.
 
 Some also derive from the built-in exception a Python program would catch for the same
 condition: :class:`NotFound` is a :class:`FileNotFoundError`, :class:`PermissionDenied` a
-:class:`PermissionError`, :class:`UnsupportedDtype` a :class:`TypeError`, :class:`InUse` a
-:class:`BufferError`.
+:class:`PermissionError`, :class:`UnsupportedDtype` a :class:`TypeError`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ __all__ = [
     "CorruptHeader",
     "Error",
     "HandleGone",
-    "InUse",
     "InvalidHandle",
     "InvalidName",
     "LayoutMismatch",
@@ -148,10 +146,6 @@ class TooLarge(Error):
 
 class OsError(Error):
     """Any other error from the operating system; the :class:`OSError` is ``__cause__``."""
-
-
-class InUse(Error, BufferError):
-    """``close()`` was called while numpy arrays still view the segment's memory."""
 
 
 class Closed(Error, ValueError):

@@ -24,7 +24,6 @@ from ._errors import (
     Closed,
     CorruptHeader,
     HandleGone,
-    InUse,
     InvalidHandle,
     InvalidName,
     LayoutTooLong,
@@ -226,8 +225,9 @@ class Segment:
     ``close()`` unmaps them; the creator's ``close()`` also removes a named segment (a sealed
     one is freed by the kernel when its last holder lets go). Use it as a context manager, or
     call ``close()``; a creator that forgets is cleaned up when the object is collected or at
-    normal interpreter exit. Delete every array taken from ``array`` before ``close()``: while
-    one lives, ``close()`` raises :class:`~shmsafe.InUse` instead of unmapping under it.
+    normal interpreter exit. Arrays taken from ``array`` stay valid after ``close()``: the pages
+    they view stay mapped until the last of them is gone (numpy holds the mapping), so no array
+    can point to unmapped memory.
 
     Attributes:
 
@@ -279,8 +279,9 @@ class Segment:
     def close(self) -> None:
         """Unmaps the records and, for the creator of a named segment, removes its name.
 
-        Raises :class:`~shmsafe.InUse` (and changes nothing) while arrays taken from ``array``
-        are alive. Closing twice does nothing.
+        ``array`` is unavailable afterwards. Arrays taken from it before keep working: their
+        pages are unmapped when the last of them is gone, not under them. Closing twice does
+        nothing.
         """
         if self._array is None:
             return
@@ -290,15 +291,7 @@ class Segment:
             try:
                 mm.close()
             except BufferError:
-                self._array = np.frombuffer(
-                    mm, dtype=self.dtype, count=self._len, offset=self.data_offset
-                )
-                self._array.flags.writeable = False
-                raise InUse(
-                    f"arrays viewing segment `{self._where}` are still alive; delete them (del "
-                    "arr) before close(), or they would point to unmapped memory",
-                    name=self._where,
-                ) from None
+                pass  # arrays still view the pages: the mapping goes with the last of them
         self._finalizer()
 
     def __enter__(self) -> "Segment":
