@@ -570,6 +570,12 @@ def open(name_or_handle: str, *, dtype: Any = None) -> Segment:  # noqa: A001
     Every check of the Rust reader is made, each failure its own exception class under
     :class:`~shmsafe.Error`: the name or handle, the file's type, owner and mode (named) or
     seals (sealed), the header, the layout section, the handle's nonce, and the state.
+
+    What the checks cannot prove, as Rust's ``unsafe`` ``SharedArray::open`` says: after a
+    named segment is checked, another process of the same user could still write it, or
+    shrink it, and reading a page past its new end kills the reader with ``SIGBUS``. Segments
+    made by ``shmsafe`` (Rust or Python) are never written or resized after they are published.
+    A sealed segment cannot be changed by anyone: prefer it when that matters.
     """
     if not isinstance(name_or_handle, str):
         raise InvalidName(
