@@ -233,7 +233,8 @@ impl<T: Immutable> Publisher<T> {
         // Orders the odd counter before the fields: a reader whose loads see any new field
         // then sees a counter that moved, and retries.
         fence(Ordering::Release);
-        c.pid.store(u64::from(std::process::id()), Ordering::Relaxed);
+        c.pid
+            .store(u64::from(std::process::id()), Ordering::Relaxed);
         c.fd.store(snapshot.as_fd().as_raw_fd() as u64, Ordering::Relaxed);
         c.nonce.store(nonce, Ordering::Relaxed);
         c.seq.store(2 * generation, Ordering::Release);
@@ -428,7 +429,10 @@ impl<T: Immutable> Subscriber<T> {
                     return Err(self.gone());
                 }
                 let now = Instant::now();
-                if seen.probed.is_none_or(|t| now.duration_since(t) >= PROBE_EVERY) {
+                if seen
+                    .probed
+                    .is_none_or(|t| now.duration_since(t) >= PROBE_EVERY)
+                {
                     if !self.alive() {
                         return Err(self.gone());
                     }
@@ -624,7 +628,9 @@ mod tests {
         drop(publisher);
         let err = subscriber.latest().unwrap_err();
         assert!(matches!(err, Error::PublisherGone { .. }), "{err}");
-        let err = subscriber.wait_newer(5, Duration::from_secs(60)).unwrap_err();
+        let err = subscriber
+            .wait_newer(5, Duration::from_secs(60))
+            .unwrap_err();
         assert!(matches!(err, Error::PublisherGone { .. }), "{err}");
         assert!(held[4].iter().all(|&x| x == 5));
     }
