@@ -61,8 +61,11 @@
 //!
 //! The publisher keeps its newest snapshot and the one before (so that a reader which just
 //! read the control record can still open what it names); older ones are dropped at once.
-//! Each subscriber holds the snapshots it returned, while they are alive, and the newest it
-//! has seen. Nothing is ever in `/dev/shm`.
+//! A subscriber keeps the snapshots it returned alive while they are held, plus the newest it
+//! has seen and, until its next idle moment (a `wait_newer` about to sleep, a `latest` that
+//! finds nothing new), the one before: releasing a large mapping takes milliseconds, better
+//! spent when there is nothing else to do than between a publish and the reader having the
+//! new data. Nothing is ever in `/dev/shm`.
 //!
 //! # Limits
 //!
@@ -247,6 +250,29 @@ impl<T: Immutable> Publisher<T> {
         }
         Ok(generation)
     }
+
+    /// Publishes a copy of `records` as the newest snapshot: as
+    /// [`SealedArray::from_slice`] then [`publish`](Self::publish), but faster for large
+    /// snapshots: the records are written into the new memfd with `pwrite`, which it is never
+    /// mapped for, so there are no page faults to fill it and no writable mapping to tear down
+    /// before sealing it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`] if the records do not fit in one memfd, [`Error::Os`] if the OS
+    /// refuses the memfd, its contents or its seals.
+    pub fn publish_slice(&mut self, records: &[T]) -> Result<u64, Error> {
+        let mut plan = format::Plan::new::<T>(records.len(), format::random_u64()?)?;
+        plan.header.state = format::READY;
+        let fd = segment::sealed_memfd_from_bytes(
+            &plan.prefix(),
+            crate::slice_as_bytes(records),
+            plan.data_offset,
+            plan.total,
+        )?;
+        // Checked and mapped as any other process would: the header, the layout, the seals.
+        self.publish(SealedArray::from_fd(fd)?)
+    }
 }
 
 impl<T: ShmSafe> Drop for Publisher<T> {
@@ -289,6 +315,10 @@ pub struct Subscriber<T: ShmSafe> {
 struct Seen<T: ShmSafe> {
     /// The newest snapshot it returned.
     last: Option<Snapshot<T>>,
+    /// The one before, released at the next moment with nothing new to do (before a
+    /// `wait_newer` sleeps, or a `latest` that found nothing new), so that releasing its
+    /// mapping does not delay handing out the new one.
+    retired: Option<Snapshot<T>>,
     /// When it last found the publisher alive.
     probed: Option<Instant>,
 }
@@ -382,6 +412,7 @@ impl<T: Immutable> Subscriber<T> {
             handle: printable,
             seen: Mutex::new(Seen {
                 last: None,
+                retired: None,
                 probed: None,
             }),
         })
@@ -401,7 +432,7 @@ impl<T: Immutable> Subscriber<T> {
     /// the errors of [`SealedArray::open`] for a snapshot the publisher still holds but that
     /// cannot be opened here (such as running out of descriptors).
     pub fn latest(&self) -> Result<Option<Snapshot<T>>, Error> {
-        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut seen = self.lock();
         let c = control(&self.map);
         let mut busy = 0_u32;
         loop {
@@ -428,6 +459,7 @@ impl<T: Immutable> Subscriber<T> {
                 if c.closed.load(Ordering::Relaxed) != 0 {
                     return Err(self.gone());
                 }
+                let retired = seen.retired.take();
                 let now = Instant::now();
                 if seen
                     .probed
@@ -438,7 +470,10 @@ impl<T: Immutable> Subscriber<T> {
                     }
                     seen.probed = Some(now);
                 }
-                return Ok(seen.last.clone());
+                let last = seen.last.clone();
+                drop(seen);
+                drop(retired);
+                return Ok(last);
             }
             let pid = c.pid.load(Ordering::Relaxed);
             let fd = c.fd.load(Ordering::Relaxed);
@@ -456,16 +491,30 @@ impl<T: Immutable> Subscriber<T> {
                         array: Arc::new(array),
                         generation,
                     };
-                    seen.last = Some(snapshot.clone());
+                    let older = seen.retired.take();
+                    seen.retired = seen.last.replace(snapshot.clone());
                     seen.probed = Some(Instant::now());
+                    drop(seen);
+                    drop(older);
                     return Ok(Some(snapshot));
                 }
                 // The publisher moved on and dropped that snapshot meanwhile (its descriptor
                 // may hold another file by now): take the newer one.
                 Err(_) if c.seq.load(Ordering::Relaxed) != seq => continue,
+                // The publisher drops a snapshot only after the counter has moved on, so with
+                // the counter unchanged, a descriptor that is gone or holds another file means
+                // the publisher's process has ended, or is ending: the kernel closes its
+                // descriptors before the last reference to the locked file (its mapping) is
+                // released, so the lock probe can still say "alive" for a moment.
+                Err(
+                    Error::HandleGone { .. }
+                    | Error::StaleHandle { .. }
+                    | Error::NotSealed { .. }
+                    | Error::NotARegularFile { .. },
+                ) => return Err(self.gone()),
                 Err(_) if !self.alive() => return Err(self.gone()),
-                // The publisher still holds this snapshot (it drops one only after the
-                // counter has moved on), so the error is about opening it here.
+                // The publisher still holds this snapshot, so the error is about opening it
+                // here (out of descriptors or memory, say).
                 Err(e) => return Err(e),
             }
         }
@@ -500,6 +549,9 @@ impl<T: Immutable> Subscriber<T> {
             if waited >= timeout {
                 return Ok(None);
             }
+            // Nothing to do until the next publish: release the previous snapshot now.
+            let retired = self.lock().retired.take();
+            drop(retired);
             segment::futex_wait(&c.wake, word, (timeout - waited).min(SLICE));
         }
     }
@@ -509,6 +561,10 @@ impl<T: ShmSafe> Subscriber<T> {
     /// The publisher's handle, as given to [`open`](Self::open).
     pub fn handle(&self) -> &str {
         &self.handle
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen<T>> {
+        self.seen.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether the publisher still holds its lock on the control record.
@@ -594,7 +650,7 @@ mod tests {
     #[test]
     fn the_control_record_is_72_bytes_of_atomics() {
         assert_eq!(size_of::<Control>(), 72);
-        assert!(<<Control as ShmSafe>::Mutability as crate::safe::Mutability>::ATOMIC);
+        const { assert!(<<Control as ShmSafe>::Mutability as crate::safe::Mutability>::ATOMIC) };
         // Every field is an atomic (the derive checked there is no padding).
         let crate::layout::Kind::Record(layout) = Control::KIND else {
             panic!("a record")

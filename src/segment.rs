@@ -598,80 +598,6 @@ pub(crate) fn map_sealed(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_validated() {
-        assert_eq!(validate_name("/abc").unwrap(), "abc");
-        assert_eq!(validate_name("abc").unwrap(), "abc");
-        for bad in ["", "/", "a/b", "//a", "a\0b", ".."] {
-            let err = validate_name(bad).unwrap_err();
-            assert!(matches!(err, Error::InvalidName { .. }), "{bad:?}: {err}");
-        }
-        assert!(validate_name(&"x".repeat(251)).is_err());
-    }
-
-    #[test]
-    fn os_errors_read_as_sentences() {
-        let busy = io::Error::from(rustix::io::Errno::BUSY);
-        let e = classify("removing", "x", busy);
-        assert!(
-            e.to_string().starts_with("removing segment `x` failed: "),
-            "{e}"
-        );
-        let missing = io::Error::from(rustix::io::Errno::NOENT);
-        assert!(matches!(
-            classify("opening", "x", missing),
-            Error::NotFound { .. }
-        ));
-    }
-
-    #[test]
-    fn removing_a_missing_segment_is_not_found() {
-        let err = remove("shmsafe_does_not_exist_here").unwrap_err();
-        assert!(matches!(err, Error::NotFound { .. }), "{err}");
-        let err = remove_any("shmsafe_does_not_exist_here").unwrap_err();
-        assert!(matches!(err, Error::NotFound { .. }), "{err}");
-    }
-
-    #[test]
-    fn segments_are_created_0600_locked_and_removed_on_drop() {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        let seg = Segment::create(b"hello", 4096).unwrap();
-        let path = format!("/dev/shm/{}", seg.name());
-        let meta = std::fs::metadata(&path).unwrap();
-        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-        assert_eq!(meta.len(), 4096);
-        // All of its space is reserved: 4096 bytes are 8 blocks of 512.
-        assert_eq!(meta.blocks(), 8);
-        let opened = Opened::open(seg.name(), Access::ReadOnly).unwrap();
-        assert!(opened.creator_alive());
-        let mut buf = [0u8; 5];
-        assert_eq!(opened.read_at(&mut buf, 0).unwrap(), 5);
-        assert_eq!(&buf, b"hello");
-        drop(seg);
-        assert!(!std::path::Path::new(&path).exists());
-        // The opener's descriptor still refers to the file, whose creator is gone.
-        assert!(!opened.creator_alive());
-    }
-
-    #[test]
-    fn a_segment_that_is_not_shmsafe_is_not_removed_by_remove() {
-        let seg = Segment::create(
-            b"not a shmsafe header, but 64 bytes long, padded with zeros",
-            4096,
-        )
-        .unwrap();
-        let err = remove(seg.name()).unwrap_err();
-        assert!(matches!(err, Error::NotShmsafe { .. }), "{err}");
-        assert!(std::path::Path::new(&path(seg.name())).exists());
-        remove_any(seg.name()).unwrap();
-        assert!(!std::path::Path::new(&path(seg.name())).exists());
-    }
-}
-
 // --- Live updates: a publisher's control memfd and its futex (used by `live.rs`) ----------
 //
 // A publisher keeps one small memfd that changes: the control record naming its newest sealed
@@ -757,4 +683,105 @@ pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: std::time::Du
 pub(crate) fn futex_wake_all(word: &AtomicU32) {
     use rustix::thread::futex;
     let _ = futex::wake(word, futex::Flags::empty(), i32::MAX as u32);
+}
+
+/// A sealed memfd of `total` bytes holding `prefix` at offset 0 and `records` at
+/// `data_offset`, written with `pwrite` and sealed with [`ALL_SEALS`] without ever being
+/// mapped: no page faults while filling, no writable mapping to tear down before the seal
+/// (which the kernel would otherwise require), and nobody else can have mapped it either, since
+/// it was never shared.
+pub(crate) fn sealed_memfd_from_bytes(
+    prefix: &[u8],
+    records: &[u8],
+    data_offset: usize,
+    total: usize,
+) -> Result<OwnedFd, Error> {
+    use rustix::fs::MemfdFlags;
+    const NAME: &str = "a new snapshot";
+    debug_assert!(prefix.len() <= data_offset && data_offset + records.len() == total);
+    let flags = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
+    let fd = match rustix::fs::memfd_create("shmsafe", flags | MemfdFlags::NOEXEC_SEAL) {
+        Err(rustix::io::Errno::INVAL) => rustix::fs::memfd_create("shmsafe", flags),
+        other => other,
+    }
+    .map_err(|e| classify("creating", NAME, e.into()))?;
+    rustix::fs::ftruncate(&fd, total as u64).map_err(|e| classify("sizing", NAME, e.into()))?;
+    write_all_at(&fd, prefix, 0).map_err(|e| classify("writing", NAME, e))?;
+    write_all_at(&fd, records, data_offset as u64).map_err(|e| classify("writing", NAME, e))?;
+    seal(fd.as_fd(), NAME)?;
+    Ok(fd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_validated() {
+        assert_eq!(validate_name("/abc").unwrap(), "abc");
+        assert_eq!(validate_name("abc").unwrap(), "abc");
+        for bad in ["", "/", "a/b", "//a", "a\0b", ".."] {
+            let err = validate_name(bad).unwrap_err();
+            assert!(matches!(err, Error::InvalidName { .. }), "{bad:?}: {err}");
+        }
+        assert!(validate_name(&"x".repeat(251)).is_err());
+    }
+
+    #[test]
+    fn os_errors_read_as_sentences() {
+        let busy = io::Error::from(rustix::io::Errno::BUSY);
+        let e = classify("removing", "x", busy);
+        assert!(
+            e.to_string().starts_with("removing segment `x` failed: "),
+            "{e}"
+        );
+        let missing = io::Error::from(rustix::io::Errno::NOENT);
+        assert!(matches!(
+            classify("opening", "x", missing),
+            Error::NotFound { .. }
+        ));
+    }
+
+    #[test]
+    fn removing_a_missing_segment_is_not_found() {
+        let err = remove("shmsafe_does_not_exist_here").unwrap_err();
+        assert!(matches!(err, Error::NotFound { .. }), "{err}");
+        let err = remove_any("shmsafe_does_not_exist_here").unwrap_err();
+        assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    }
+
+    #[test]
+    fn segments_are_created_0600_locked_and_removed_on_drop() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let seg = Segment::create(b"hello", 4096).unwrap();
+        let path = format!("/dev/shm/{}", seg.name());
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(meta.len(), 4096);
+        // All of its space is reserved: 4096 bytes are 8 blocks of 512.
+        assert_eq!(meta.blocks(), 8);
+        let opened = Opened::open(seg.name(), Access::ReadOnly).unwrap();
+        assert!(opened.creator_alive());
+        let mut buf = [0u8; 5];
+        assert_eq!(opened.read_at(&mut buf, 0).unwrap(), 5);
+        assert_eq!(&buf, b"hello");
+        drop(seg);
+        assert!(!std::path::Path::new(&path).exists());
+        // The opener's descriptor still refers to the file, whose creator is gone.
+        assert!(!opened.creator_alive());
+    }
+
+    #[test]
+    fn a_segment_that_is_not_shmsafe_is_not_removed_by_remove() {
+        let seg = Segment::create(
+            b"not a shmsafe header, but 64 bytes long, padded with zeros",
+            4096,
+        )
+        .unwrap();
+        let err = remove(seg.name()).unwrap_err();
+        assert!(matches!(err, Error::NotShmsafe { .. }), "{err}");
+        assert!(std::path::Path::new(&path(seg.name())).exists());
+        remove_any(seg.name()).unwrap();
+        assert!(!std::path::Path::new(&path(seg.name())).exists());
+    }
 }

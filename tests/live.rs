@@ -453,6 +453,8 @@ fn a_killed_reader_costs_only_its_snapshot_and_memory_returns_to_baseline() {
                 held.push(snapshot);
             }
         }
+        // Nothing new: the subscriber releases the snapshot before its newest.
+        assert_eq!(subscriber.latest().unwrap().unwrap().generation(), 20);
         let (fds, mapped, in_dev_shm) = own_memfds();
         // Publisher: control + 2 snapshots; subscriber: control + the held ones + its newest
         // (generation 20, one of the held): all memfds, nothing in /dev/shm.
