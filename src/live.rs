@@ -692,6 +692,19 @@ mod tests {
     }
 
     #[test]
+    fn publish_slice_publishes_a_sealed_copy() {
+        let mut publisher = Publisher::<u64>::new().unwrap();
+        let subscriber = Subscriber::<u64>::open(publisher.handle()).unwrap();
+        let records: Vec<u64> = (0..10_000).collect();
+        assert_eq!(publisher.publish_slice(&records).unwrap(), 1);
+        assert_eq!(publisher.publish_slice(&[]).unwrap(), 2);
+        assert_eq!(publisher.publish_slice(&records[..3]).unwrap(), 3);
+        let snapshot = subscriber.latest().unwrap().unwrap();
+        assert_eq!((snapshot.generation(), &snapshot[..]), (3, &[0, 1, 2][..]));
+        assert!(segment::missing_seals(snapshot.array.as_fd()).is_empty());
+    }
+
+    #[test]
     fn a_subscriber_of_another_type_is_refused() {
         let publisher = Publisher::<u32>::new().unwrap();
         let err = Subscriber::<f32>::open(publisher.handle()).unwrap_err();
