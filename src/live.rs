@@ -60,7 +60,9 @@
 //! # Memory
 //!
 //! The publisher keeps its newest snapshot and the one before (so that a reader which just
-//! read the control record can still open what it names); older ones are dropped at once.
+//! read the control record can still open what it names); it lets older ones go at once (a
+//! background thread closes their descriptors, which frees their pages when no reader holds
+//! them: that takes milliseconds for tens of megabytes, which `publish` does not wait for).
 //! A subscriber keeps the snapshots it returned alive while they are held, plus the newest it
 //! has seen and, until its next idle moment (a `wait_newer` about to sleep, a `latest` that
 //! finds nothing new), the one before: releasing a large mapping takes milliseconds, better
@@ -83,10 +85,11 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, fence};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
@@ -137,6 +140,31 @@ struct Control {
     closed: AtomicU32,
 }
 
+/// Closes `fd`, the publisher's last descriptor of a superseded snapshot, on a background
+/// thread: when no reader holds the snapshot, closing it frees its pages, which takes
+/// milliseconds for tens of megabytes, and `publish` need not wait for that. One thread per
+/// process, started on first use; where it cannot start, or in a child forked after it
+/// started (which has no such thread), the descriptor is closed here.
+fn reap(fd: OwnedFd) {
+    static REAPER: OnceLock<Option<(u32, mpsc::Sender<OwnedFd>)>> = OnceLock::new();
+    let reaper = REAPER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<OwnedFd>();
+        std::thread::Builder::new()
+            .name("shmsafe-reaper".into())
+            .spawn(move || rx.into_iter().for_each(drop))
+            .ok()
+            .map(|_| (std::process::id(), tx))
+    });
+    match reaper {
+        Some((pid, tx)) if *pid == std::process::id() => {
+            if let Err(mpsc::SendError(fd)) = tx.send(fd) {
+                drop(fd);
+            }
+        }
+        _ => drop(fd),
+    }
+}
+
 /// The control record in `map`.
 fn control(map: &Mapping) -> &Control {
     debug_assert!(map.len() >= size_of::<Control>());
@@ -182,7 +210,11 @@ pub struct Publisher<T: ShmSafe> {
     _lock: OwnedFd,
     handle: String,
     generation: u64,
-    kept: VecDeque<SealedArray<T>>,
+    /// The descriptors of the newest snapshot and the one before (the publisher never reads
+    /// them: it keeps them open so that their handles work).
+    kept: VecDeque<OwnedFd>,
+    /// Publishes records of `T`; holds none.
+    _records: PhantomData<fn() -> T>,
 }
 
 impl<T: Immutable> Publisher<T> {
@@ -215,6 +247,7 @@ impl<T: Immutable> Publisher<T> {
             handle,
             generation: 0,
             kept: VecDeque::with_capacity(KEEP + 1),
+            _records: PhantomData,
         })
     }
 
@@ -222,14 +255,56 @@ impl<T: Immutable> Publisher<T> {
     /// [`wait_newer`](Subscriber::wait_newer), and returns its generation: 1 for the first,
     /// one more for each publish.
     ///
-    /// Never waits for readers. Keeps `snapshot` and the one before it; older snapshots are
-    /// dropped here, and their memory is freed as soon as no reader holds them either.
+    /// Never waits for readers. Keeps (a descriptor of) `snapshot` and of the one before it;
+    /// older snapshots are let go, and their memory is freed as soon as no reader holds them
+    /// either: by a background thread, one per process, started by the first publish, so that
+    /// `publish` does not wait for the kernel to free megabytes of pages.
     ///
     /// # Errors
     ///
-    /// None today: the `Result` leaves room for checks a future version may need.
+    /// [`Error::Os`] if this process is out of file descriptors.
     pub fn publish(&mut self, snapshot: SealedArray<T>) -> Result<u64, Error> {
         let (_, nonce) = sealed::parse_handle(snapshot.handle())?;
+        // A descriptor of its own: the snapshot's mapping is of no use to the publisher.
+        let fd = snapshot
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|source| Error::Os {
+                operation: "duplicating the descriptor of",
+                name: snapshot.handle().to_owned(),
+                source,
+            })?;
+        let generation = self.publish_fd(fd, nonce);
+        drop(snapshot);
+        Ok(generation)
+    }
+
+    /// Publishes a copy of `records` as the newest snapshot: as
+    /// [`SealedArray::from_slice`] then [`publish`](Self::publish), but faster for large
+    /// snapshots: the records are written into the new memfd with `pwrite`, and it is never
+    /// mapped in this process, so there are no page faults to fill it and no writable mapping
+    /// to tear down before sealing it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`] if the records do not fit in one memfd, [`Error::Os`] if the OS
+    /// refuses the memfd, its contents or its seals.
+    pub fn publish_slice(&mut self, records: &[T]) -> Result<u64, Error> {
+        let nonce = format::random_u64()?;
+        let mut plan = format::Plan::new::<T>(records.len(), nonce)?;
+        // Final from the start: nobody can open the memfd before it is sealed.
+        plan.header.state = format::READY;
+        let fd = segment::sealed_memfd_from_bytes(
+            &plan.prefix(),
+            crate::slice_as_bytes(records),
+            plan.data_offset,
+            plan.total,
+        )?;
+        Ok(self.publish_fd(fd, nonce))
+    }
+
+    /// Makes the sealed snapshot behind `fd`, whose header carries `nonce`, the newest.
+    fn publish_fd(&mut self, fd: OwnedFd, nonce: u64) -> u64 {
         let generation = self.generation + 1;
         let c = control(&self.map);
         c.seq.store(2 * generation - 1, Ordering::Relaxed);
@@ -238,40 +313,19 @@ impl<T: Immutable> Publisher<T> {
         fence(Ordering::Release);
         c.pid
             .store(u64::from(std::process::id()), Ordering::Relaxed);
-        c.fd.store(snapshot.as_fd().as_raw_fd() as u64, Ordering::Relaxed);
+        c.fd.store(fd.as_raw_fd() as u64, Ordering::Relaxed);
         c.nonce.store(nonce, Ordering::Relaxed);
         c.seq.store(2 * generation, Ordering::Release);
         c.wake.store(generation as u32, Ordering::Release);
         segment::futex_wake_all(&c.wake);
         self.generation = generation;
-        self.kept.push_back(snapshot);
+        self.kept.push_back(fd);
         while self.kept.len() > KEEP {
-            self.kept.pop_front();
+            if let Some(oldest) = self.kept.pop_front() {
+                reap(oldest);
+            }
         }
-        Ok(generation)
-    }
-
-    /// Publishes a copy of `records` as the newest snapshot: as
-    /// [`SealedArray::from_slice`] then [`publish`](Self::publish), but faster for large
-    /// snapshots: the records are written into the new memfd with `pwrite`, which it is never
-    /// mapped for, so there are no page faults to fill it and no writable mapping to tear down
-    /// before sealing it.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::TooLarge`] if the records do not fit in one memfd, [`Error::Os`] if the OS
-    /// refuses the memfd, its contents or its seals.
-    pub fn publish_slice(&mut self, records: &[T]) -> Result<u64, Error> {
-        let mut plan = format::Plan::new::<T>(records.len(), format::random_u64()?)?;
-        plan.header.state = format::READY;
-        let fd = segment::sealed_memfd_from_bytes(
-            &plan.prefix(),
-            crate::slice_as_bytes(records),
-            plan.data_offset,
-            plan.total,
-        )?;
-        // Checked and mapped as any other process would: the header, the layout, the seals.
-        self.publish(SealedArray::from_fd(fd)?)
+        generation
     }
 }
 
