@@ -14,8 +14,8 @@
 //! Latency is from the call of `publish` in the publisher (or, if the reader was still busy
 //! summing the previous snapshot then, from its call of `wait_newer`) to the return of
 //! `wait_newer` in the reader (both read `CLOCK_REALTIME`): the futex wake-up, then opening and
-//! mapping the new snapshot, and releasing the previous one. `publish` itself returns after dropping the snapshot two generations back, which
-//! frees its memory when no reader holds it.
+//! mapping the new snapshot. (The reader releases the snapshot before it the next time it has
+//! nothing to do, just before it sleeps again.)
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
