@@ -478,7 +478,9 @@ impl<T: Immutable> Subscriber<T> {
     /// (a clone of) the same snapshot, with no system call (see the module documentation for
     /// the liveness probe, at most once a millisecond). Otherwise it opens the new snapshot:
     /// one `open`, `fstat`, `fcntl`, `pread` and `mmap`. The generations it returns never go
-    /// backwards.
+    /// backwards. It never waits for the publisher: if it finds a publish half done (the
+    /// publisher descheduled, or stopped, between its stores), it returns the newest snapshot
+    /// it already has.
     ///
     /// # Errors
     ///
@@ -493,17 +495,22 @@ impl<T: Immutable> Subscriber<T> {
             let seq = c.seq.load(Ordering::Relaxed);
             fence(Ordering::Acquire);
             if seq % 2 == 1 {
-                // Being written, or the publisher died in the middle of a publish.
+                // Being written: three stores, nanoseconds, unless the publisher was preempted,
+                // stopped or killed in the middle of them. Spin a little, then yield, then
+                // answer without waiting: the newest complete snapshot is still the one held.
                 busy += 1;
-                if busy % 64 == 0 {
-                    if !self.alive() {
-                        return Err(self.gone());
-                    }
-                    std::thread::yield_now();
-                } else {
+                if busy <= 64 {
                     core::hint::spin_loop();
+                    continue;
                 }
-                continue;
+                if busy <= 128 {
+                    std::thread::yield_now();
+                    continue;
+                }
+                if !self.alive() {
+                    return Err(self.gone());
+                }
+                return Ok(seen.last.clone());
             }
             let generation = seq / 2;
             let cached = seen.last.as_ref().map_or(0, |s| s.generation);
@@ -743,6 +750,24 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, Error::PublisherGone { .. }), "{err}");
         assert!(held[4].iter().all(|&x| x == 5));
+    }
+
+    #[test]
+    fn a_publish_left_half_done_is_not_waited_for() {
+        let mut publisher = Publisher::<u8>::new().unwrap();
+        let subscriber = Subscriber::<u8>::open(publisher.handle()).unwrap();
+        publisher.publish_slice(&[1, 1]).unwrap();
+        assert_eq!(subscriber.latest().unwrap().unwrap().generation(), 1);
+        // As if the publisher stopped between its first and last store of generation 2.
+        control(&publisher.map).seq.store(3, Ordering::Relaxed);
+        let held = subscriber.latest().unwrap().unwrap();
+        assert_eq!((held.generation(), &held[..]), (1, &[1, 1][..]));
+        let none = subscriber.wait_newer(1, Duration::from_millis(30)).unwrap();
+        assert!(none.is_none());
+        drop(publisher);
+        let err = subscriber.latest().unwrap_err();
+        assert!(matches!(err, Error::PublisherGone { .. }), "{err}");
+        assert_eq!(&held[..], &[1, 1]);
     }
 
     #[test]
