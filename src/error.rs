@@ -353,6 +353,32 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+
+    /// The publisher behind a [`Subscriber`](crate::Subscriber) is gone: its process ended
+    /// (however it ended) or it dropped the [`Publisher`](crate::Publisher). Decided by a lock
+    /// the kernel releases when the publisher's process ends, never by a process id.
+    #[error(
+        "the publisher behind `{handle}` is gone: its process exited, was killed, or dropped \
+         the Publisher; the snapshots already held stay readable, and no new ones will come; \
+         open the handle of a running publisher"
+    )]
+    PublisherGone {
+        /// The publisher's handle.
+        handle: String,
+    },
+
+    /// A handle passed to [`Subscriber::open`](crate::Subscriber::open) names a file that is
+    /// not a publisher's control record.
+    #[error(
+        "`{handle}` is not a shmsafe publisher: {reason}; pass exactly the string that \
+         Publisher::handle returned"
+    )]
+    NotAPublisher {
+        /// The handle given.
+        handle: String,
+        /// What is wrong with the file behind it.
+        reason: &'static str,
+    },
 }
 
 fn untrusted_message(name: &str, owner: u32, mode: u32, uid: u32) -> String {

@@ -51,6 +51,8 @@ mod fixed_str;
 pub mod format;
 pub mod layout;
 mod leftovers;
+#[cfg(target_pointer_width = "64")]
+pub mod live;
 mod safe;
 mod sealed;
 mod segment;
@@ -78,6 +80,8 @@ pub use error::Error;
 pub use fixed_str::FixedStr;
 pub use layout::{Field, Kind, Layout};
 pub use leftovers::{SegmentInfo, SegmentState, remove_stale, segments};
+#[cfg(target_pointer_width = "64")]
+pub use live::{Publisher, Snapshot, Subscriber};
 pub use safe::{Atomic, Frozen, Immutable, Mutability, ShmSafe, assert_layout};
 pub use sealed::{SealedArray, SealedWriter};
 pub use segment::{remove, remove_any};

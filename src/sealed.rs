@@ -378,7 +378,7 @@ impl<T: Immutable> SealedWriter<T> {
 }
 
 /// Splits a handle into the path to open and the nonce.
-fn parse_handle(handle: &str) -> Result<(&str, u64), Error> {
+pub(crate) fn parse_handle(handle: &str) -> Result<(&str, u64), Error> {
     let invalid = |reason| Error::InvalidHandle {
         handle: format::printable(handle),
         reason,

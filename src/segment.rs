@@ -598,6 +598,120 @@ pub(crate) fn map_sealed(
     }
 }
 
+// --- Live updates: a publisher's control memfd and its futex (used by `live.rs`) ----------
+//
+// A publisher keeps one small memfd that changes: the control record naming its newest sealed
+// snapshot. It is sealed with `F_SEAL_FUTURE_WRITE` instead of `F_SEAL_WRITE`: the kernel then
+// lets the mapping that exists at sealing time (the publisher's own) keep writing, and refuses
+// every other way in, to every process: a new writable mapping, `mprotect(PROT_WRITE)`,
+// `write`/`pwrite`, and (with the other three seals) any change of size.
+
+/// The seals a control memfd carries: no writer but the publisher's existing mapping, a fixed
+/// size, and no further change of seals.
+pub(crate) const CONTROL_SEALS: [(SealFlags, &str); 4] = [
+    (SealFlags::FUTURE_WRITE, "F_SEAL_FUTURE_WRITE"),
+    (SealFlags::SHRINK, "F_SEAL_SHRINK"),
+    (SealFlags::GROW, "F_SEAL_GROW"),
+    (SealFlags::SEAL, "F_SEAL_SEAL"),
+];
+
+/// What OS errors about a control memfd call it.
+const CONTROL: &str = "a publisher's control record";
+
+/// Creates a control memfd of `size` bytes (zeros), maps it read-write and shared, and takes an
+/// exclusive `flock` on it that lasts as long as the descriptor: subscribers probe it with
+/// [`creator_alive`] from their own descriptor to tell whether the publisher still runs.
+pub(crate) fn control_create(size: usize) -> Result<(OwnedFd, Mapping), Error> {
+    use rustix::fs::MemfdFlags;
+    let flags = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
+    let fd = match rustix::fs::memfd_create("shmsafe-live", flags | MemfdFlags::NOEXEC_SEAL) {
+        Err(rustix::io::Errno::INVAL) => rustix::fs::memfd_create("shmsafe-live", flags),
+        other => other,
+    }
+    .map_err(|e| classify("creating", CONTROL, e.into()))?;
+    rustix::fs::ftruncate(&fd, size as u64).map_err(|e| classify("sizing", CONTROL, e.into()))?;
+    rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive)
+        .map_err(|e| classify("locking", CONTROL, e.into()))?;
+    let map = Mapping::new(fd.as_fd(), size, Access::ReadWrite, false)
+        .map_err(|e| classify("mapping", CONTROL, e))?;
+    Ok((fd, map))
+}
+
+/// Adds [`CONTROL_SEALS`]. The caller's writable mapping keeps working; nothing else can write.
+pub(crate) fn control_seal(fd: BorrowedFd<'_>) -> Result<(), Error> {
+    let all = CONTROL_SEALS
+        .iter()
+        .fold(SealFlags::empty(), |all, (seal, _)| all | *seal);
+    rustix::fs::fcntl_add_seals(fd, all).map_err(|e| classify("sealing", CONTROL, e.into()))
+}
+
+/// The names of the [`CONTROL_SEALS`] that `fd` lacks.
+pub(crate) fn control_missing_seals(fd: BorrowedFd<'_>) -> Vec<&'static str> {
+    let seals = rustix::fs::fcntl_get_seals(fd).unwrap_or(SealFlags::empty());
+    CONTROL_SEALS
+        .iter()
+        .filter(|(seal, _)| !seals.contains(*seal))
+        .map(|&(_, name)| name)
+        .collect()
+}
+
+/// Maps `len` bytes of a sealed control memfd read-only and shared, so that the publisher's
+/// stores show through. `F_SEAL_FUTURE_WRITE` allows this on every kernel that has it (it only
+/// refuses writable shared mappings, and clears `VM_MAYWRITE` so the mapping can never become
+/// writable).
+pub(crate) fn control_map(fd: BorrowedFd<'_>, len: usize, name: &str) -> Result<Mapping, Error> {
+    Mapping::new(fd, len, Access::ReadOnly, false).map_err(|e| classify("mapping", name, e))
+}
+
+/// Sleeps while `word` holds `expected`, for at most `timeout`, or until a `futex_wake` on the
+/// same word of the same file in any process. Not `FUTEX_PRIVATE_FLAG`: the kernel keys the
+/// wait on the shared page, so the publisher's wake through its own mapping reaches a waiter
+/// on a read-only mapping in another process (`FUTEX_WAIT` only reads the word).
+///
+/// Returns early, spuriously or on a signal, whenever the kernel says so: callers re-check.
+pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: std::time::Duration) {
+    use rustix::thread::futex;
+    let timeout = futex::Timespec {
+        tv_sec: timeout.as_secs() as i64,
+        tv_nsec: timeout.subsec_nanos().into(),
+    };
+    // `EAGAIN` (the word changed), `ETIMEDOUT` and `EINTR` all mean "look again".
+    let _ = futex::wait(word, futex::Flags::empty(), expected, Some(&timeout));
+}
+
+/// Wakes every process and thread sleeping in [`futex_wait`] on `word`.
+pub(crate) fn futex_wake_all(word: &AtomicU32) {
+    use rustix::thread::futex;
+    let _ = futex::wake(word, futex::Flags::empty(), i32::MAX as u32);
+}
+
+/// A sealed memfd of `total` bytes holding `prefix` at offset 0 and `records` at
+/// `data_offset`, written with `pwrite` and sealed with [`ALL_SEALS`] without ever being
+/// mapped: no page faults while filling, no writable mapping to tear down before the seal
+/// (which the kernel would otherwise require), and nobody else can have mapped it either, since
+/// it was never shared.
+pub(crate) fn sealed_memfd_from_bytes(
+    prefix: &[u8],
+    records: &[u8],
+    data_offset: usize,
+    total: usize,
+) -> Result<OwnedFd, Error> {
+    use rustix::fs::MemfdFlags;
+    const NAME: &str = "a new snapshot";
+    debug_assert!(prefix.len() <= data_offset && data_offset + records.len() == total);
+    let flags = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
+    let fd = match rustix::fs::memfd_create("shmsafe", flags | MemfdFlags::NOEXEC_SEAL) {
+        Err(rustix::io::Errno::INVAL) => rustix::fs::memfd_create("shmsafe", flags),
+        other => other,
+    }
+    .map_err(|e| classify("creating", NAME, e.into()))?;
+    rustix::fs::ftruncate(&fd, total as u64).map_err(|e| classify("sizing", NAME, e.into()))?;
+    write_all_at(&fd, prefix, 0).map_err(|e| classify("writing", NAME, e))?;
+    write_all_at(&fd, records, data_offset as u64).map_err(|e| classify("writing", NAME, e))?;
+    seal(fd.as_fd(), NAME)?;
+    Ok(fd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -490,6 +490,7 @@ fn the_book_shows_what_the_examples_print() {
         ("inside-shared-array.md", "open_by_name"),
         ("inside-shared-array.md", "left_behind"),
         ("limits.md", "shared_counter"),
+        ("sealed.md", "sealed_arrays"),
     ] {
         let out = run(example);
         assert_cleaned_up(&out);
