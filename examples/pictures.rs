@@ -8,6 +8,8 @@
 //! - `address-spaces.svg`: two processes mapping the same physical pages (shared memory), and two
 //!   processes with pages of their own (copies).
 //! - `row-bytes.svg`: the seed's record byte by byte, drawn from the layout the derive describes
+//! - `header-bytes.svg`: the 64-byte header of every segment, from `shmsafe::format::Header`'s
+//!   own layout
 //!   (`<Row as ShmSafe>::KIND`): every field's name, type, offset and size.
 //!
 //! A byte map of any other record is one more line in [`pictures`]: `byte_map(layout_of::<T>())`.
@@ -31,6 +33,10 @@ fn pictures() -> Vec<(&'static str, String)> {
     vec![
         ("address-spaces.svg", address_spaces()),
         ("row-bytes.svg", byte_map(layout_of::<Row>())),
+        (
+            "header-bytes.svg",
+            byte_map(layout_of::<shmsafe::format::Header>()),
+        ),
     ]
 }
 

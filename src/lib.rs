@@ -10,7 +10,13 @@
 //! - [`SharedArray<T>`] is a named segment of records that other processes open by name,
 //!   checked so that a wrong type, a wrong size or garbage is an error, never undefined
 //!   behaviour;
-//! - [`Layout`] describes a record: its fingerprint, a numpy dtype for Python readers.
+//! - [`SealedArray<T>`] holds the same records in a memfd the kernel has sealed against every
+//!   change, so that other processes open it safely, with no `unsafe`;
+//! - `Publisher<T>` and `Subscriber<T>` (64-bit targets) publish a new sealed snapshot whenever
+//!   the records change and let readers follow the latest, zero-copy;
+//! - [`segments`] and [`remove_stale`] find and remove what killed creators left behind;
+//! - [`Layout`] describes a record: its fingerprint, a numpy dtype for Python readers; the
+//!   segment format itself is in [`format`](mod@format).
 //!
 //! # Example
 //!
@@ -96,8 +102,8 @@ pub use segment::{remove, remove_any};
 /// | --- | --- |
 /// | no `#[repr(C)]` | `#[repr(C)]`: both processes must agree on field order |
 /// | `String`, `&str`, `Vec<T>`, `Box<T>`, `&T`, `*const T`, `Rc`, `Arc`, `HashMap`, `fn()` | `FixedStr<N>`, `[T; N]`, an index into another array |
-/// | `bool`, `char`, enums, `NonZero*`, `Option<T>` | `u8`, `u32`, an integer code |
-/// | `usize`, `isize` | `u64`, `i64` |
+/// | `bool`, `char`, enums, `NonZero*`, `Option<T>` (but `Option<NonZero*>`, whose every bit pattern is valid, is accepted) | `u8`, `u32`, an integer code |
+/// | `usize`, `isize`, and C types of the target's width (`c_long`, `c_char`, `time_t`, `size_t`, ...) | `u64`, `i64`, fixed-width types |
 /// | implicit padding | reorder the fields, or an explicit `_pad: [u8; N]` |
 /// | `Cell`, `RefCell`, `UnsafeCell` | `AtomicU32`, `AtomicU64`, ... |
 /// | `repr(packed)`, enums, unions | a struct with explicit padding |

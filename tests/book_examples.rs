@@ -420,7 +420,12 @@ fn the_books_pictures_are_drawn_by_the_code() {
     assert_eq!(out.trim_end(), "the pictures match the code");
     // Each is drawn at the width of the book's text column, its text 13 px or more there.
     let images = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/images");
-    for name in ["address-spaces.svg", "row-bytes.svg", "experiment.svg"] {
+    for name in [
+        "address-spaces.svg",
+        "row-bytes.svg",
+        "header-bytes.svg",
+        "experiment.svg",
+    ] {
         let svg = std::fs::read_to_string(images.join(name)).expect("the picture exists");
         assert!(svg.contains(r#"width="750""#), "{name} is 750 px wide");
         for size in svg.split(r#"font-size=""#).skip(1) {

@@ -568,6 +568,34 @@ fn the_packages_unit_tests_pass() {
     assert!(stderr.contains("\nOK"), "{stderr}");
 }
 
+/// The README's Python example runs as written, prints what it says, and leaves nothing behind.
+#[test]
+fn the_readmes_python_example_runs() {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    let code = readme
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("the README has a Python example");
+    let out = python_command().args(["-c", code]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut lines = stdout.lines();
+    let name = lines.next().expect("the segment's name").to_owned();
+    assert!(name.starts_with("shmsafe_"), "{stdout}");
+    assert!(
+        lines
+            .next()
+            .is_some_and(|dtype| dtype.contains("('_pad', 'u1', (2,))")),
+        "{stdout}"
+    );
+    assert_removed(&BTreeSet::from([name]));
+}
+
 /// For every kind numpy can express, Python's fingerprint, layout text and dtype text of the
 /// dtype Rust describes are Rust's own.
 #[test]

@@ -99,3 +99,46 @@ fn the_shared_memory_crate_example_measures_what_the_book_says() {
         );
     }
 }
+
+/// Segment names (`shmsafe_` + 16 hex digits, `shmem_` + 16 hex digits) replaced by a stand-in.
+fn normalize(text: &str) -> String {
+    let mut out = text.to_owned();
+    for name in names(text) {
+        let stand_in = if name.starts_with("shmem_") {
+            "shmem_NAME"
+        } else {
+            "shmsafe_NAME"
+        };
+        out = out.replace(&name, stand_in);
+    }
+    out
+}
+
+/// The book shows this example's output in "Inside SharedArray": it must be what it prints. The
+/// first part's header says how it measured (as root, as user `nobody`), so it is compared as
+/// the book shows it only for root, and from part 2 on for everyone.
+#[test]
+fn the_book_shows_what_the_example_prints() {
+    let chapter = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/inside-shared-array.md"),
+    )
+    .unwrap();
+    let after = chapter
+        .split("cargo run --example shared_memory_crate\n")
+        .nth(1)
+        .expect("the chapter shows the command");
+    let shown = after
+        .split("```text\n")
+        .nth(1)
+        .and_then(|block| block.split("\n```").next())
+        .expect("the chapter shows the output");
+    let out = example_output();
+    let (shown, out) = (normalize(shown), normalize(out.trim_end()));
+    // SAFETY: `geteuid` has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        assert_eq!(shown, out);
+    } else {
+        let part2 = |text: &str| text.split("\n2. ").nth(1).unwrap_or_default().to_owned();
+        assert_eq!(part2(&shown), part2(&out));
+    }
+}
