@@ -12,10 +12,9 @@
 //!   (`examples/sum_worker.rs`) that find the seed's sum;
 //! - every segment is removed: each test checks its own names in `/dev/shm`.
 //!
-//! Python comes from a virtual environment of its own, `target/python-package-venv`, made with
-//! `python3 -m venv` (or `$SHMSAFE_PYTHON -m venv`) and given numpy, pandas and setuptools by pip
-//! on first use (so it needs access to PyPI once). It is separate from `python_interop`'s
-//! numpy-only environment so that neither test rebuilds the other's. The package is installed
+//! Python comes from the tests' shared virtual environment, `target/python-venv`
+//! (`tests/support/python.rs`: made with `python3 -m venv`, or `$SHMSAFE_PYTHON -m venv`, and
+//! given numpy, pandas and setuptools by pip on first use). The package is installed
 //! from a copy of `python/` with `pip install --no-deps --no-build-isolation` (offline, about a
 //! second) whenever a file under `python/` changed. Without python3 the tests fail and say what
 //! to install: they never skip.
@@ -23,7 +22,7 @@
 use std::any::Any;
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, ErrorKind, Write as _};
+use std::io::{BufRead, BufReader, Write as _};
 use std::marker::PhantomData;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -32,6 +31,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::AtomicU32;
 
+use python_env::{Python, target_dir};
 use serde_json::{Value, json};
 use shmsafe::{Error, FixedStr, Immutable, Kind, SealedArray, SharedArray, ShmSafe};
 
@@ -261,31 +261,28 @@ fn rust_makes<T: Immutable + Copy + 'static>(seed: u64, count: usize) -> Made {
 // ---------------------------------------------------------------------------------------------
 // Python, provisioned once per target directory, with the package installed.
 
-struct Python {
-    exe: PathBuf,
-    describe: String,
-}
+#[path = "support/python.rs"]
+#[allow(dead_code)] // `python()` is wrapped below
+mod python_env;
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn target_dir() -> PathBuf {
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    tmp.parent().unwrap_or(tmp).to_path_buf()
-}
-
+/// The shared test environment (`tests/support/python.rs`), with `python/` installed into it.
 fn python() -> &'static Python {
-    static PYTHON: OnceLock<Python> = OnceLock::new();
-    PYTHON.get_or_init(|| provision().unwrap_or_else(|message| panic!("{message}")))
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    let python = python_env::python();
+    INSTALLED.get_or_init(|| {
+        let venv = python
+            .exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("venv/bin/python");
+        install_package(&python.exe, venv).unwrap_or_else(|message| panic!("{message}"))
+    });
+    python
 }
-
-const INSTALL_PYTHON: &str = "Install Python 3.8 or later with its venv module (Debian/Ubuntu: \
-     `apt-get install python3 python3-venv`; Fedora: `dnf install python3`), or set \
-     SHMSAFE_PYTHON to a python3 interpreter";
-
-/// What the environment gets from PyPI once.
-const REQUIREMENTS: &[&str] = &["numpy", "pandas", "setuptools>=70.1"];
 
 fn run_checked(command: &mut Command, what: &str, hint: &str) -> Result<Output, String> {
     let out = command
@@ -299,88 +296,6 @@ fn run_checked(command: &mut Command, what: &str, hint: &str) -> Result<Output, 
         ));
     }
     Ok(out)
-}
-
-fn provision() -> Result<Python, String> {
-    let base = std::env::var_os("SHMSAFE_PYTHON").unwrap_or_else(|| "python3".into());
-    let shown = base.to_string_lossy().into_owned();
-    let probe = Command::new(&base)
-        .args([
-            "-c",
-            "import sys; print(sys.version_info >= (3, 8)); print(sys.version.split()[0]); \
-             print(sys.executable)",
-        ])
-        .output();
-    let probe = match probe {
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
-        Ok(out) => {
-            return Err(format!(
-                "`{shown}` failed ({}): {}\nThe Python package test needs python3. \
-                 {INSTALL_PYTHON}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            return Err(format!(
-                "`{shown}` was not found: the Python package test needs python3. \
-                 {INSTALL_PYTHON}. The test makes its own virtual environment and installs \
-                 numpy and pandas there."
-            ));
-        }
-        Err(e) => return Err(format!("could not run `{shown}`: {e}. {INSTALL_PYTHON}")),
-    };
-    let lines: Vec<&str> = probe.lines().collect();
-    let [recent, version, executable] = lines[..] else {
-        return Err(format!("`{shown}` printed {probe:?}, not its version"));
-    };
-    if recent != "True" {
-        return Err(format!(
-            "`{shown}` is Python {version}; the package needs 3.8 or later. {INSTALL_PYTHON}"
-        ));
-    }
-    let describe = format!(
-        "python {version} at {executable} with {}",
-        REQUIREMENTS.join(" ")
-    );
-
-    let venv = target_dir().join("python-package-venv");
-    let exe = venv.join("bin").join("python");
-    let marker = venv.join("shmsafe-ready");
-    fs::create_dir_all(target_dir()).map_err(|e| format!("creating {:?}: {e}", target_dir()))?;
-    // Test processes (nextest runs each test in its own) must not build the venv at once.
-    let lock_path = target_dir().join("python-package-venv.lock");
-    let lock = File::create(&lock_path).map_err(|e| format!("creating {lock_path:?}: {e}"))?;
-    // SAFETY: `flock` on a descriptor that `lock` owns and keeps open until this function
-    // returns; the lock is released when the file is closed.
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
-        let e = std::io::Error::last_os_error();
-        return Err(format!("locking {lock_path:?}: {e}"));
-    }
-
-    if !(fs::read_to_string(&marker).is_ok_and(|m| m == describe) && exe.exists()) {
-        eprintln!("python_package: creating {venv:?} from {describe}");
-        if venv.exists() {
-            fs::remove_dir_all(&venv).map_err(|e| format!("removing the old {venv:?}: {e}"))?;
-        }
-        run_checked(
-            Command::new(&base).args(["-m", "venv"]).arg(&venv),
-            &format!("`{shown} -m venv {venv:?}`"),
-            "Install Python's venv module (Debian/Ubuntu: `apt-get install python3-venv`), or \
-             set SHMSAFE_PYTHON to a python3 that has it.",
-        )?;
-        run_checked(
-            Command::new(&exe)
-                .args(["-m", "pip", "install", "--disable-pip-version-check"])
-                .args(["--no-input", "--quiet"])
-                .args(REQUIREMENTS),
-            &format!("pip install {} into {venv:?}", REQUIREMENTS.join(" ")),
-            "It needs access to PyPI on first use.",
-        )?;
-        fs::write(&marker, &describe).map_err(|e| format!("writing {marker:?}: {e}"))?;
-    }
-    install_package(&exe, &venv)?;
-    Ok(Python { exe, describe })
 }
 
 /// Installs `python/` into the venv when any of its files changed since the last install.

@@ -1,11 +1,12 @@
 //! The Python the tests run: a virtual environment in `target/python-venv`, made with
-//! `python3 -m venv` and given numpy by pip on first use (so it needs access to PyPI once), then
-//! reused by every test binary that includes this module. `SHMSAFE_PYTHON=/path/to/python3`
+//! `python3 -m venv` and given numpy, pandas and setuptools by pip on first use (so it needs access
+//! to PyPI once), then reused by every test binary that includes this module. `SHMSAFE_PYTHON=/path/to/python3`
 //! builds it from another interpreter. Without python3, or without its `venv` module, the tests
 //! that need it fail and say what to install: they never skip.
 //!
-//! Included with `#[path = "support/python.rs"] mod python_env;` by `tests/python_interop.rs`
-//! and `tests/book_python.rs`.
+//! Included with `#[path = "support/python.rs"] mod python_env;` by `tests/python_interop.rs`,
+//! `tests/python_package.rs` (which also installs `python/` into it), `tests/book_python.rs`
+//! and `tests/exercises.rs`.
 
 use std::fs::{self, File};
 use std::io::ErrorKind;
@@ -32,6 +33,10 @@ pub fn python() -> &'static Python {
     static PYTHON: OnceLock<Python> = OnceLock::new();
     PYTHON.get_or_init(|| provision().unwrap_or_else(|message| panic!("{message}")))
 }
+
+/// What the environment gets from PyPI once: numpy for every test, pandas for the seed's own
+/// script, setuptools to install `python/` without build isolation.
+pub const REQUIREMENTS: &[&str] = &["numpy", "pandas", "setuptools>=70.1"];
 
 const INSTALL_PYTHON: &str = "Install Python 3.8 or later with its venv module (Debian/Ubuntu: \
      `apt-get install python3 python3-venv`; Fedora: `dnf install python3`), or set \
@@ -76,7 +81,10 @@ fn provision() -> Result<Python, String> {
              {INSTALL_PYTHON}"
         ));
     }
-    let describe = format!("python {version} at {executable}");
+    let describe = format!(
+        "python {version} at {executable} with {}",
+        REQUIREMENTS.join(" ")
+    );
 
     let venv = target_dir().join("python-venv");
     let exe = venv.join("bin").join("python");
@@ -95,7 +103,7 @@ fn provision() -> Result<Python, String> {
     if fs::read_to_string(&marker).is_ok_and(|m| m == describe) && exe.exists() {
         return Ok(Python { exe, describe });
     }
-    eprintln!("shmsafe tests: creating {venv:?} from {describe} and installing numpy");
+    eprintln!("shmsafe tests: creating {venv:?} from {describe}");
     if venv.exists() {
         fs::remove_dir_all(&venv).map_err(|e| format!("removing the old {venv:?}: {e}"))?;
     }
@@ -121,16 +129,19 @@ fn provision() -> Result<Python, String> {
             "--disable-pip-version-check",
             "--no-input",
         ])
-        .args(["--quiet", "numpy"])
+        .arg("--quiet")
+        .args(REQUIREMENTS)
         .output()
         .map_err(|e| format!("running pip in {venv:?}: {e}"))?;
     if !pip.status.success() {
         return Err(format!(
-            "pip could not install numpy into {venv:?} ({}): {}\nIt needs access to PyPI on \
-             first use; or install numpy by hand: `{} -m pip install numpy`.",
+            "pip could not install {} into {venv:?} ({}): {}\nIt needs access to PyPI on \
+             first use; or install them by hand: `{} -m pip install {}`.",
+            REQUIREMENTS.join(" "),
             pip.status,
             String::from_utf8_lossy(&pip.stderr).trim(),
-            exe.display()
+            exe.display(),
+            REQUIREMENTS.join(" ")
         ));
     }
     fs::write(&marker, &describe).map_err(|e| format!("writing {marker:?}: {e}"))?;
