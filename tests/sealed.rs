@@ -3,33 +3,19 @@
 //! killed creator's array stays readable by those who hold it and stops opening for others;
 //! forged and unsealed memfds are refused by `from_fd`.
 //!
-//! The "other process" is this test binary, re-executed with `SHMSAFE_SEALED_CHILD` set: it runs
+//! The "other process" is this test binary, re-executed in a role (`tests/support`): it runs
 //! only `child_process_entry`.
 
-use std::io::{BufRead, BufReader};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use shmsafe::format::{HEADER_SIZE, Header, VERSION};
-use shmsafe::{Error, FixedStr, SealedArray, SharedArray, ShmSafe};
+use shmsafe::format::VERSION;
+use shmsafe::{Error, SealedArray, SharedArray};
 
-#[derive(ShmSafe, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Row {
-    date: i64,
-    val: f64,
-    name: FixedStr<6>,
-    _pad: [u8; 2],
-}
-
-fn seed_row(i: usize) -> Row {
-    Row {
-        date: 1_591_574_400_000_000_000 + i as i64,
-        val: if i % 2 == 0 { 1.0 } else { f64::NAN },
-        name: FixedStr::truncating(if i % 2 == 0 { "string" } else { "abc" }),
-        _pad: [0; 2],
-    }
-}
+mod support;
+use support::{
+    MARK, Row, Spawned, arg, child, describe, report, reported, role, seed_row, with_header,
+};
 
 /// A checksum of every byte of the records, to see that nothing changed.
 fn checksum(rows: &[Row]) -> u64 {
@@ -43,25 +29,27 @@ fn checksum(rows: &[Row]) -> u64 {
 // ---------------------------------------------------------------------------------------------
 // The child process.
 
-const MARK: &str = "@@ ";
-
 /// Not a test of its own: the entry point of the child processes below. It does nothing unless
-/// `SHMSAFE_SEALED_CHILD` is set.
+/// started in a role.
 #[test]
 fn child_process_entry() {
-    let Ok(role) = std::env::var("SHMSAFE_SEALED_CHILD") else {
+    let Some(role) = role() else {
         return;
     };
-    let arg = std::env::var("SHMSAFE_ARG").unwrap_or_default();
+    let arg = arg();
     match role.as_str() {
         "open" => match SealedArray::<Row>::open(&arg) {
-            Ok(rows) => println!("{MARK}ok len={} sum={}", rows.len(), checksum(&rows)),
-            Err(e) => println!("{MARK}error {e:?}"),
+            Ok(rows) => report(format_args!(
+                "ok len={} sum={}",
+                rows.len(),
+                checksum(&rows)
+            )),
+            Err(e) => report(format_args!("error {e:?}")),
         },
         "attack" => attack(&arg),
         "create-then-wait" => {
             let rows = SealedArray::from_fn(10_000, seed_row).unwrap();
-            println!("{MARK}{} {}", rows.handle(), checksum(&rows));
+            report(format_args!("{} {}", rows.handle(), checksum(&rows)));
             std::thread::sleep(std::time::Duration::from_secs(600));
         }
         other => panic!("unknown role {other:?}"),
@@ -180,39 +168,15 @@ fn attack(path: &str) {
     }
 }
 
-fn child(role: &str, arg: &str) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "--exact",
-        "child_process_entry",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env("SHMSAFE_SEALED_CHILD", role)
-    .env("SHMSAFE_ARG", arg);
-    cmd
-}
-
-fn reported(out: &Output) -> Vec<String> {
+/// The child's report lines, once it exited normally.
+fn reports(out: &Output) -> Vec<String> {
     assert!(out.status.success(), "child failed: {}", describe(out));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_once(MARK).map(|(_, r)| r.to_owned()))
-        .collect()
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    reported(&out.stdout)
 }
 
 fn open_in_child(handle: &str) -> String {
     let out = child("open", handle).output().unwrap();
-    reported(&out).pop().expect("the child reports")
+    reports(&out).pop().expect("the child reports")
 }
 
 /// Whether this process still holds the file with inode `ino`: a descriptor of it, or a mapping
@@ -254,7 +218,7 @@ fn every_change_from_another_process_is_refused() {
     let reader = SealedArray::<Row>::open(rows.handle()).unwrap();
     let (path, _) = rows.handle().split_once('#').unwrap();
     let out = child("attack", path).output().unwrap();
-    let lines = reported(&out);
+    let lines = reports(&out);
     let allowed: Vec<&String> = lines.iter().filter(|l| l.starts_with("ALLOWED")).collect();
     assert!(allowed.is_empty(), "{allowed:?}\n{}", describe(&out));
     for what in [
@@ -289,14 +253,9 @@ fn every_change_from_another_process_is_refused() {
 
 #[test]
 fn a_killed_creator_frees_its_array_once_the_last_reader_lets_go() {
-    let mut creator = child("create-then-wait", "")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let line = BufReader::new(creator.stdout.take().unwrap())
-        .lines()
-        .map(Result::unwrap)
-        .find_map(|l| l.split_once(MARK).map(|(_, r)| r.to_owned()))
+    let mut creator = Spawned::new(&mut child("create-then-wait", ""), false);
+    let line = creator
+        .next_report()
         .expect("the creator prints its handle");
     let (handle, sum) = line.split_once(' ').unwrap();
     let reader = SealedArray::<Row>::open(handle).unwrap();
@@ -308,8 +267,7 @@ fn a_killed_creator_frees_its_array_once_the_last_reader_lets_go() {
             .ino()
     };
     assert!(holds(ino));
-    creator.kill().unwrap();
-    creator.wait().unwrap();
+    creator.kill();
     // The reader holds its own descriptor and mapping: the records are still there.
     assert_eq!(checksum(&reader).to_string(), sum);
     assert_eq!(reader.len(), 10_000);
@@ -360,14 +318,6 @@ fn real_bytes(len: usize) -> Vec<u8> {
     let file = std::fs::File::from(rows.as_fd().try_clone_to_owned().unwrap());
     std::os::unix::fs::FileExt::read_exact_at(&file, &mut bytes, 0).unwrap();
     bytes
-}
-
-fn with_header(bytes: &[u8], edit: impl FnOnce(&mut Header)) -> Vec<u8> {
-    let mut header: Header = shmsafe::read_from_bytes(&bytes[..HEADER_SIZE]).unwrap();
-    edit(&mut header);
-    let mut out = bytes.to_vec();
-    out[..HEADER_SIZE].copy_from_slice(shmsafe::as_bytes(&header));
-    out
 }
 
 #[test]
