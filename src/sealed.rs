@@ -393,7 +393,7 @@ impl<T: ShmSafe> SealedWriter<T> {
 
 impl<T: Immutable> SealedWriter<T> {
     /// Removes the writable mapping, seals the memfd against writing, shrinking, growing and
-    /// further sealing, and maps it read-only: from now on no process can change it.
+    /// further sealing, and maps it read-only, every page: from now on no process can change it.
     ///
     /// # Errors
     ///
@@ -422,6 +422,11 @@ impl<T: Immutable> SealedWriter<T> {
             });
         }
         let map = segment::map_sealed(fd.as_fd(), size, SealedMap::Shared, name)?;
+        // Map every page now, as a creator that wrote in place did before it dropped its
+        // writable mapping: a page that only one process maps counts as that process's private
+        // memory, so a reader's memory figures would otherwise charge it with pages this
+        // process holds too. (One thread: two populating the same mapping were slower here.)
+        map.populate_read(0..size);
         SealedArray::from_parts(fd, map, data_offset, len, nonce)
     }
 }
