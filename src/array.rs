@@ -117,7 +117,8 @@ impl<T: ShmSafe> SharedArray<T> {
 
     /// Creates a segment of `len` records, record `i` being `f(i)`, and publishes it.
     ///
-    /// Records are written in place, on this thread; for large arrays
+    /// Records are computed on this thread and written as
+    /// [`ArrayWriter::fill_parallel`] writes them; for large arrays
     /// [`from_fn_parallel`](Self::from_fn_parallel) spreads the work over threads.
     ///
     /// # Errors
@@ -417,8 +418,9 @@ impl<T: ShmSafe> ArrayWriter<T> {
 /// Sets `records[i] = f(i)` for every `i` using `threads` threads (at least one), each writing
 /// one contiguous chunk in place; the calling thread takes the first chunk.
 ///
-/// This is how [`ArrayWriter::fill_parallel`] fills a segment. It is public so that a `Vec` can
-/// be filled exactly the same way when the two are compared.
+/// It is public so that a `Vec` can be filled with the same split of the work as
+/// [`ArrayWriter::fill_parallel`] when the two are compared (which, instead of writing in
+/// place, has the kernel copy each thread's records into the segment).
 ///
 /// ```
 /// let mut v = vec![0_u64; 10];

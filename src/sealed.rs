@@ -134,8 +134,8 @@ impl<T: Immutable> SealedArray<T> {
         })
     }
 
-    /// Creates a sealed array of `len` records, record `i` being `f(i)`, written in place on
-    /// this thread.
+    /// Creates a sealed array of `len` records, record `i` being `f(i)`, computed on this
+    /// thread and copied into the memfd by the kernel (`pwrite`), a block at a time.
     ///
     /// # Errors
     ///
