@@ -124,9 +124,10 @@ impl Mapping {
             return;
         }
         // SAFETY: the range lies inside this mapping (its start rounded down to a multiple of
-        // the page size, which is still inside, since the mapping is page-aligned). `MADV_POPULATE_READ` only faults
-        // pages in for reading, exactly as a read access would: it changes no byte and no
-        // protection, so no reference into the mapping can observe it.
+        // the page size, which is still inside, since the mapping is page-aligned).
+        // `MADV_POPULATE_READ` only faults pages in for reading, exactly as a read access
+        // would: it changes no byte and no protection, so no reference into the mapping can
+        // observe it.
         let _ = unsafe {
             rustix::mm::madvise(
                 self.ptr.as_ptr().add(start).cast(),
@@ -459,10 +460,10 @@ pub(crate) unsafe fn write_at(fd: BorrowedFd<'_>, map: &Mapping, bytes: &[u8], o
                 map.protect(map.len, true)
                     .expect("mprotect of this process's own mapping of a file opened to write");
                 // SAFETY: `offset..offset + bytes.len()` is within the mapping (the caller's
-                // promise, and `offset` only advanced by what was written), which is writable
-                // (only writers call this); no reference to those bytes is alive and no other
-                // thread touches them (the caller's promise); `bytes` is this process's private
-                // memory, not inside the mapping's range being written, so they do not overlap.
+                // promise, and `offset` only advanced by what was written), which was made
+                // writable just above; no reference to those bytes is alive and no other thread
+                // touches them (the caller's promise), so `bytes`, a live reference, cannot
+                // overlap them.
                 unsafe {
                     core::ptr::copy_nonoverlapping(
                         bytes.as_ptr(),
