@@ -903,6 +903,32 @@ mod tests {
     }
 
     #[test]
+    fn records_are_written_with_pwrite_or_else_in_place() {
+        let seg = Segment::create(b"header", 3 * 4096).unwrap();
+        let record = |n: u8| vec![n; 5000];
+        // SAFETY: nothing else in this process refers to these bytes of the mapping.
+        unsafe { seg.write_at(&record(1), 100) };
+        seg.mapping().populate_read(100..5100);
+        // A descriptor that cannot write makes `pwrite` fail (`EBADF`): the bytes are copied
+        // through the mapping instead, which was read-only until then.
+        let read_only = Opened::open(seg.name(), Access::ReadOnly).unwrap();
+        // SAFETY: as above.
+        unsafe { write_at(read_only.fd.as_fd(), seg.mapping(), &record(2), 7000) };
+        let mut buf = vec![0u8; 3 * 4096];
+        assert_eq!(read_only.read_at(&mut buf, 0).unwrap(), buf.len());
+        assert_eq!(&buf[..6], b"header");
+        assert!(buf[100..5100].iter().all(|&b| b == 1));
+        assert!(buf[5100..7000].iter().all(|&b| b == 0));
+        assert!(buf[7000..12000].iter().all(|&b| b == 2));
+        // The mapping shows the same bytes, and `publish` still works.
+        // SAFETY: the mapping is 3 pages long; nothing writes to it any more.
+        let mapped = unsafe { core::slice::from_raw_parts(seg.mapping().as_ptr(), buf.len()) };
+        assert_eq!(mapped, &buf[..]);
+        seg.publish().unwrap();
+        assert_eq!(seg.mapping().load_state(), format::READY);
+    }
+
+    #[test]
     fn a_segment_that_is_not_shmsafe_is_not_removed_by_remove() {
         let seg = Segment::create(
             b"not a shmsafe header, but 64 bytes long, padded with zeros",
