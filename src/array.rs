@@ -404,8 +404,9 @@ impl<T: ShmSafe> ArrayWriter<T> {
     ///
     /// # Panics
     ///
-    /// If the OS refuses to make the mapping read-only, which it does not for a mapping this
-    /// process made (`mprotect` only fails for ranges that are not mapped).
+    /// If the OS refuses to change the protection of this process's own mapping (`mprotect`:
+    /// the header's page becomes writable for the store, then the whole mapping read-only),
+    /// which it only does when the process already has `vm.max_map_count` mappings.
     pub fn publish(self) -> SharedArray<T> {
         self.array
             .segment
