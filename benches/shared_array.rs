@@ -1,5 +1,6 @@
-//! What a `SharedArray` costs against the floors: filling it vs filling a `Vec` the same way, and
-//! a fresh process's open + scan vs a scan of an already-touched local slice.
+//! What a `SharedArray` costs against the floors: filling it (and a `SealedArray`) vs filling a
+//! `Vec` the same way, and a fresh process's open + scan vs a scan of an already-touched local
+//! slice.
 //!
 //! ```text
 //! cargo bench --bench shared_array              # 10,000,000 records of 24 bytes, 7 rounds
@@ -13,7 +14,7 @@ use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use shmsafe::SharedArray;
+use shmsafe::{SealedArray, SharedArray};
 
 // The seed's record, its data and the nansum, shared with the examples, the tests and the book.
 #[path = "../examples/seed/mod.rs"]
@@ -42,7 +43,7 @@ fn main() {
         thread_counts.push(cpus);
     }
     for threads in thread_counts {
-        let (mut vec_fill, mut shm_fill) = (Vec::new(), Vec::new());
+        let (mut vec_fill, mut shm_fill, mut sealed_fill) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..rounds {
             let start = Instant::now();
             let mut v: Vec<Row> = shmsafe::zeroed_vec(len);
@@ -56,13 +57,26 @@ fn main() {
             let array = writer.publish();
             shm_fill.push(start.elapsed());
             drop(black_box(array));
+
+            let start = Instant::now();
+            let mut writer = SealedArray::<Row>::writer(len).expect("create a memfd");
+            writer.fill_parallel(threads, row);
+            let array = writer.seal().expect("seal the memfd");
+            sealed_fill.push(start.elapsed());
+            drop(black_box(array));
         }
-        let (v, s) = (median(&mut vec_fill), median(&mut shm_fill));
+        let (v, s, l) = (
+            median(&mut vec_fill),
+            median(&mut shm_fill),
+            median(&mut sealed_fill),
+        );
         println!(
-            "fill, {threads} thread(s): Vec {:>7.1} ms   SharedArray {:>7.1} ms   ratio {:.2}x (goal <= 1.7x)",
+            "fill, {threads} thread(s): Vec {:>7.1} ms   SharedArray {:>7.1} ms   ratio {:.2}x (goal <= 1.7x)   SealedArray {:>7.1} ms   ratio {:.2}x",
             ms(v),
             ms(s),
-            s.as_secs_f64() / v.as_secs_f64()
+            s.as_secs_f64() / v.as_secs_f64(),
+            ms(l),
+            l.as_secs_f64() / v.as_secs_f64()
         );
     }
 

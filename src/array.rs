@@ -76,6 +76,9 @@ pub struct SharedArray<T: ShmSafe> {
 /// ```
 pub struct ArrayWriter<T: ShmSafe> {
     array: SharedArray<T>,
+    /// Whether this process's mapping has write permission yet: it gets it on the first
+    /// `deref_mut`, since records written with `pwrite` do not need it.
+    writable: bool,
 }
 
 // SAFETY: a `SharedArray<T>` gives out only `&T` (through `Deref`), so moving it to another
@@ -106,12 +109,16 @@ impl<T: ShmSafe> SharedArray<T> {
         let segment = Segment::create(&plan.prefix(), plan.total)?;
         let array =
             SharedArray::from_segment(segment, len, plan.data_offset, plan.header.creator_pid)?;
-        Ok(ArrayWriter { array })
+        Ok(ArrayWriter {
+            array,
+            writable: false,
+        })
     }
 
     /// Creates a segment of `len` records, record `i` being `f(i)`, and publishes it.
     ///
-    /// Records are written in place, on this thread; for large arrays
+    /// Records are computed on this thread and written as
+    /// [`ArrayWriter::fill_parallel`] writes them; for large arrays
     /// [`from_fn_parallel`](Self::from_fn_parallel) spreads the work over threads.
     ///
     /// # Errors
@@ -120,9 +127,7 @@ impl<T: ShmSafe> SharedArray<T> {
     pub fn from_fn(len: usize, mut f: impl FnMut(usize) -> T) -> Result<Self, Error> {
         const { crate::assert_layout::<T>() };
         let mut writer = Self::writer(len)?;
-        for (i, slot) in writer.iter_mut().enumerate() {
-            set(slot, f(i));
-        }
+        write_blocks(0..len, &mut f, &writer.records_sink());
         Ok(writer.publish())
     }
 
@@ -153,7 +158,13 @@ impl<T: ShmSafe> SharedArray<T> {
     {
         const { crate::assert_layout::<T>() };
         let mut writer = Self::writer(records.len())?;
-        writer.copy_from_slice(records);
+        // SAFETY: `assert_layout` proved that `T` has no padding, so every byte of the records
+        // is initialised; a `Copy` type holds no `UnsafeCell`, so nothing can change them while
+        // they are borrowed here.
+        let bytes = unsafe {
+            core::slice::from_raw_parts(records.as_ptr().cast::<u8>(), size_of_val(records))
+        };
+        writer.records_sink()(bytes, 0);
         Ok(writer.publish())
     }
 
@@ -339,16 +350,46 @@ impl<T: ShmSafe> SharedArray<T> {
 }
 
 impl<T: ShmSafe> ArrayWriter<T> {
-    /// Fills record `i` with `f(i)` using `threads` threads (at least one), each writing its
-    /// own contiguous chunk in place.
+    /// Fills record `i` with `f(i)` using `threads` threads (at least one), each computing its
+    /// own contiguous chunk.
     ///
-    /// Writing shared pages costs more than writing private ones (each first write maps a page
-    /// of the segment), so for large arrays this is where threads pay.
+    /// Each thread builds its records in a small private buffer and has the kernel copy each
+    /// buffer into the segment's file (`pwrite`), then maps those pages into this process
+    /// read-only. That is cheaper than writing through the mapping, where the first write to
+    /// each page takes a page fault that zeroes the page before it maps it. The kernel copies
+    /// into one file one `pwrite` at a time; while one thread's copy runs, the other threads
+    /// compute and map theirs, so for large arrays this is where threads pay.
     pub fn fill_parallel(&mut self, threads: usize, f: impl Fn(usize) -> T + Sync)
     where
         T: Send,
     {
-        fill_parallel(self, threads, f);
+        let len = self.array.len;
+        fill_by_writes(len, threads, &f, &self.records_sink());
+    }
+
+    /// What writes records with `pwrite` (see [`fill_parallel`](Self::fill_parallel)):
+    /// `sink(bytes, offset)` writes `bytes` over the records from byte `offset` of the first
+    /// one, then maps those pages into this process, read-only (so that readers' memory figures
+    /// count them as shared, as they would be had the creator written them in place). Threads
+    /// may call it at the same time for byte ranges that do not overlap.
+    ///
+    /// # Panics
+    ///
+    /// If the bytes reach past the last record.
+    fn records_sink(&mut self) -> impl Fn(&[u8], usize) + Sync + '_ {
+        let (segment, data_offset) = (&self.array.segment, self.array.data_offset);
+        let records = self.array.len * size_of::<T>();
+        move |bytes: &[u8], at: usize| {
+            assert!(at <= records && bytes.len() <= records - at);
+            let start = data_offset + at;
+            // SAFETY: the sink borrows the writer mutably for as long as it lives, so no
+            // reference into the records exists in this process (every slice of them borrows
+            // the writer), and no other process can open the segment before it is published;
+            // callers hand over ranges that no other thread writes at the same time; the range
+            // lies within the records (asserted), hence within the mapping.
+            unsafe { segment.write_at(bytes, start) };
+            segment.mapping().populate_read(start..start + bytes.len());
+        }
     }
 
     /// The segment's name. Opening it fails with [`Error::NotReady`] until
@@ -363,8 +404,9 @@ impl<T: ShmSafe> ArrayWriter<T> {
     ///
     /// # Panics
     ///
-    /// If the OS refuses to make the mapping read-only, which it does not for a mapping this
-    /// process made (`mprotect` only fails for ranges that are not mapped).
+    /// If the OS refuses to change the protection of this process's own mapping (`mprotect`:
+    /// the header's page becomes writable for the store, then the whole mapping read-only),
+    /// which it only does when the process already has `vm.max_map_count` mappings.
     pub fn publish(self) -> SharedArray<T> {
         self.array
             .segment
@@ -377,8 +419,9 @@ impl<T: ShmSafe> ArrayWriter<T> {
 /// Sets `records[i] = f(i)` for every `i` using `threads` threads (at least one), each writing
 /// one contiguous chunk in place; the calling thread takes the first chunk.
 ///
-/// This is how [`ArrayWriter::fill_parallel`] fills a segment. It is public so that a `Vec` can
-/// be filled exactly the same way when the two are compared.
+/// It is public so that a `Vec` can be filled with the same split of the work as
+/// [`ArrayWriter::fill_parallel`] when the two are compared (which, instead of writing in
+/// place, has the kernel copy each thread's records into the segment).
 ///
 /// ```
 /// let mut v = vec![0_u64; 10];
@@ -410,6 +453,62 @@ pub fn fill_parallel<T: ShmSafe + Send>(
             }
         }
     });
+}
+
+/// How many bytes of records a thread builds before it hands them to the kernel: a whole
+/// number of records, small enough to stay in the CPU's cache, large enough that the
+/// system calls are few.
+const BLOCK_BYTES: usize = 256 << 10;
+
+/// Computes record `i` as `f(i)` for every `i < len` with `threads` threads (at least one), each
+/// taking one contiguous chunk (the calling thread the first), and hands the records' bytes to
+/// `write(bytes, offset)` block by block, `offset` counted in bytes from the first record. Each
+/// byte range is handed over exactly once, by one thread.
+pub(crate) fn fill_by_writes<T: ShmSafe + Send>(
+    len: usize,
+    threads: usize,
+    f: &(impl Fn(usize) -> T + Sync),
+    write: &(impl Fn(&[u8], usize) + Sync),
+) {
+    const { crate::assert_layout::<T>() };
+    let threads = threads.clamp(1, len.max(1));
+    let chunk = len.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for c in 1..threads {
+            let records = c * chunk..((c + 1) * chunk).min(len);
+            scope.spawn(move || write_blocks(records, &mut |i| f(i), write));
+        }
+        write_blocks(0..chunk.min(len), &mut |i| f(i), write);
+    });
+}
+
+/// Computes records `range` in order, block by block into a private buffer, and hands each
+/// block's bytes to `write(bytes, offset)` (see [`fill_by_writes`]).
+pub(crate) fn write_blocks<T: ShmSafe>(
+    range: core::ops::Range<usize>,
+    f: &mut impl FnMut(usize) -> T,
+    write: &impl Fn(&[u8], usize),
+) {
+    const { crate::assert_layout::<T>() };
+    let size = size_of::<T>();
+    let block = (BLOCK_BYTES / size.max(1)).clamp(1, range.len().max(1));
+    let mut buffer = Box::<[T]>::new_uninit_slice(block);
+    let mut start = range.start;
+    while start < range.end {
+        let n = block.min(range.end - start);
+        for (j, slot) in buffer[..n].iter_mut().enumerate() {
+            // `MaybeUninit::write` never drops what it overwrites, and nothing drops the values
+            // afterwards: their bytes move to the segment, as `set` leaves a record in one.
+            slot.write(f(start + j));
+        }
+        // SAFETY: the first `n` records of `buffer` were just initialised, and every byte of a
+        // record is initialised (`assert_layout` proved that `T` has no padding); the buffer is
+        // this thread's own, so nothing writes to it (not even through an atomic field) while
+        // its bytes are borrowed.
+        let bytes = unsafe { core::slice::from_raw_parts(buffer.as_ptr().cast::<u8>(), n * size) };
+        write(bytes, start * size);
+        start += n;
+    }
 }
 
 /// Stores `value` without running `Drop` on the zeroed record it replaces (records are plain
@@ -446,9 +545,16 @@ impl<T: ShmSafe> Deref for ArrayWriter<T> {
 
 impl<T: ShmSafe> DerefMut for ArrayWriter<T> {
     fn deref_mut(&mut self) -> &mut [T] {
-        // SAFETY: as for `Deref`; in addition the writer is the segment's only user until it is
-        // published (openers refuse it while the state is `WRITING`), and `&mut self` makes this
-        // borrow unique within this process.
+        if !self.writable {
+            self.array
+                .segment
+                .make_writable()
+                .expect("mprotect of this process's own mapping of a file opened to write");
+            self.writable = true;
+        }
+        // SAFETY: as for `Deref`, and the mapping is writable (above); in addition the writer is
+        // the segment's only user until it is published (openers refuse it while the state is
+        // `WRITING`), and `&mut self` makes this borrow unique within this process.
         unsafe { core::slice::from_raw_parts_mut(self.array.data.as_ptr(), self.array.len) }
     }
 }
@@ -514,6 +620,67 @@ mod tests {
                 "{threads}"
             );
         }
+    }
+
+    /// A record whose size divides neither a page nor a block, so that blocks and threads
+    /// start and end in the middle of pages.
+    #[derive(crate::ShmSafe, Clone, Copy, Debug, PartialEq)]
+    #[repr(C)]
+    struct Odd([u8; 7]);
+
+    fn odd(i: usize) -> Odd {
+        let b = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).to_le_bytes();
+        Odd([b[0], b[1], b[2], b[3], b[4], b[5], b[6]])
+    }
+
+    #[test]
+    fn every_way_of_filling_writes_every_record_and_readers_see_them() {
+        // Several blocks per thread, and a last block that is not full.
+        let len = 3 * BLOCK_BYTES / 7 + 12_345;
+        let expected: Vec<Odd> = (0..len).map(odd).collect();
+        let mut arrays = vec![
+            SharedArray::from_fn(len, odd).unwrap(),
+            SharedArray::from_fn_parallel(len, odd).unwrap(),
+            SharedArray::from_slice(&expected).unwrap(),
+        ];
+        for threads in [1, 2, 3, 8] {
+            let mut w = SharedArray::<Odd>::writer(len).unwrap();
+            w.fill_parallel(threads, odd);
+            arrays.push(w.publish());
+        }
+        for a in &arrays {
+            assert!(a[..] == expected[..], "{}", a.name());
+            // SAFETY: nothing writes to the segment while it is open.
+            let seen = unsafe { SharedArray::<Odd>::open(a.name()) }.unwrap();
+            assert!(seen[..] == expected[..], "{}", a.name());
+        }
+    }
+
+    #[test]
+    fn writing_in_place_after_a_fill_is_seen_by_readers() {
+        let mut w = SharedArray::<u64>::writer(100_000).unwrap();
+        w.fill_parallel(2, |i| i as u64);
+        // The pages the fill mapped read-only become writable here.
+        w[0] = u64::MAX;
+        w[99_999] += 1;
+        w.fill_parallel(1, |i| if i == 5 { 7 } else { i as u64 });
+        w[6] = 8;
+        let a = w.publish();
+        // SAFETY: nothing writes to the segment while it is open.
+        let seen = unsafe { SharedArray::<u64>::open(a.name()) }.unwrap();
+        assert_eq!(seen[..7], [0, 1, 2, 3, 4, 7, 8]);
+        assert_eq!(seen[99_999], 99_999);
+        assert_eq!(&seen[..], &a[..]);
+    }
+
+    #[test]
+    fn zero_sized_records_are_filled_without_writes() {
+        let mut calls = 0;
+        let a = SharedArray::from_fn(1000, |_| calls += 1).unwrap();
+        assert_eq!((a.len(), calls), (1000, 1000));
+        let mut w = SharedArray::<()>::writer(10).unwrap();
+        w.fill_parallel(3, |_| ());
+        assert_eq!(w.publish().len(), 10);
     }
 
     #[test]

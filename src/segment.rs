@@ -83,12 +83,58 @@ impl Mapping {
         self.len
     }
 
-    /// Drops write permission from the whole mapping.
-    fn make_read_only(&self) -> io::Result<()> {
-        // SAFETY: the range is exactly this mapping. Callers hold no `&mut` into it afterwards
-        // (the writer that had one is consumed), so removing write permission breaks nothing.
-        unsafe { rustix::mm::mprotect(self.ptr.as_ptr().cast(), self.len, MprotectFlags::READ)? };
+    /// Gives the pages holding the first `len` bytes of the mapping write permission, or takes
+    /// it away. The kernel skips what already has the asked-for permission, so repeating a call
+    /// costs next to nothing.
+    ///
+    /// Write permission is only granted where the file was opened for writing (`EACCES`
+    /// otherwise).
+    fn protect(&self, len: usize, writable: bool) -> io::Result<()> {
+        debug_assert!(len <= self.len);
+        let flags = if writable {
+            MprotectFlags::READ | MprotectFlags::WRITE
+        } else {
+            MprotectFlags::READ
+        };
+        // SAFETY: the range starts at this mapping's (page-aligned) start and ends within it
+        // (the kernel rounds `len` up to a whole page, and the mapping is made of whole pages).
+        // Adding write permission cannot break a reference; callers take it away only when no
+        // one writes through the mapping any more (the writer that did is consumed).
+        unsafe { rustix::mm::mprotect(self.ptr.as_ptr().cast(), len, flags)? };
         Ok(())
+    }
+
+    /// Maps the pages holding bytes `range` of the mapping into this process's page tables,
+    /// read-only, without changing a byte (`MADV_POPULATE_READ`, Linux 5.14).
+    ///
+    /// Records written with [`write_at`] never pass through this process's page tables; this
+    /// maps them, as writing through the mapping would have. What for: a page that only one
+    /// process maps counts as private memory (USS) of that process, so without it the first
+    /// reader of a segment would be charged with pages the creator holds too. Best effort: a
+    /// kernel that refuses (older than 5.14) maps the pages on first access instead, which
+    /// changes memory figures, never contents.
+    pub(crate) fn populate_read(&self, range: core::ops::Range<usize>) {
+        debug_assert!(range.start <= range.end && range.end <= self.len);
+        // `madvise` wants a page-aligned start; 64 KiB is a multiple of every page size Linux
+        // uses (4, 16 or 64 KiB). Rounding down only maps a few more pages of the same file.
+        const ALIGN: usize = 1 << 16;
+        let start = range.start / ALIGN * ALIGN;
+        let end = range.end.min(self.len);
+        if start >= end {
+            return;
+        }
+        // SAFETY: the range lies inside this mapping (its start rounded down to a multiple of
+        // the page size, which is still inside, since the mapping is page-aligned).
+        // `MADV_POPULATE_READ` only faults pages in for reading, exactly as a read access
+        // would: it changes no byte and no protection, so no reference into the mapping can
+        // observe it.
+        let _ = unsafe {
+            rustix::mm::madvise(
+                self.ptr.as_ptr().add(start).cast(),
+                end - start,
+                rustix::mm::Advice::LinuxPopulateRead,
+            )
+        };
     }
 
     /// The header's state word, loaded atomically with `Relaxed` ordering (a `Relaxed` load of
@@ -168,7 +214,10 @@ impl Segment {
             },
         )?;
         write_all_at(&fd, prefix, 0).map_err(|e| classify("writing", name, e))?;
-        let map = Mapping::new(fd.as_fd(), size, Access::ReadWrite, false)
+        // Read-only until the creator writes through it ([`Segment::make_writable`]): records
+        // written with `pwrite` never need it writable, and taking write permission away from
+        // a mapping whose pages are all mapped costs a walk over every page.
+        let map = Mapping::new(fd.as_fd(), size, Access::ReadOnly, false)
             .map_err(|e| classify("mapping", name, e))?;
         Ok(Segment {
             name: removal.keep(),
@@ -187,15 +236,47 @@ impl Segment {
         &self.map
     }
 
-    /// Marks the segment ready (see [`Mapping::store_ready`]) and makes this process's mapping
-    /// read-only.
-    pub(crate) fn publish(&self) -> Result<(), Error> {
-        self.map.store_ready();
-        self.map.make_read_only().map_err(|e| Error::Os {
-            operation: "making read-only the mapping of",
+    /// Writes `bytes` at byte `offset` of the segment's file, which this process has mapped
+    /// (see [`write_at`]). Only the creator holds the descriptor to write with.
+    ///
+    /// # Safety
+    ///
+    /// As [`write_at`].
+    pub(crate) unsafe fn write_at(&self, bytes: &[u8], offset: usize) {
+        let fd = self
+            .owner
+            .as_ref()
+            .expect("only the creator writes records, and it holds the descriptor");
+        // SAFETY: `fd` is the file this segment's mapping maps; the rest is the caller's.
+        unsafe { write_at(fd.as_fd(), &self.map, bytes, offset) }
+    }
+
+    /// Gives the creator's mapping write permission, for writing records in place. The
+    /// creator's mapping is read-only until then.
+    pub(crate) fn make_writable(&self) -> Result<(), Error> {
+        self.map.protect(self.map.len, true).map_err(|e| Error::Os {
+            operation: "making writable the mapping of",
             name: self.name.clone(),
             source: e,
         })
+    }
+
+    /// Marks the segment ready (see [`Mapping::store_ready`]) and makes this process's mapping
+    /// read-only. Only the page that holds the header needs write permission for the store; the
+    /// rest of the mapping has it only if the creator wrote records in place.
+    pub(crate) fn publish(&self) -> Result<(), Error> {
+        let os = |operation, e| Error::Os {
+            operation,
+            name: self.name.clone(),
+            source: e,
+        };
+        self.map
+            .protect(format::HEADER_SIZE, true)
+            .map_err(|e| os("making writable the header of", e))?;
+        self.map.store_ready();
+        self.map
+            .protect(self.map.len, false)
+            .map_err(|e| os("making read-only the mapping of", e))
     }
 }
 
@@ -343,6 +424,56 @@ fn describe_file_type(file_type: FileType) -> &'static str {
         FileType::CharacterDevice => "a character device",
         FileType::BlockDevice => "a block device",
         _ => "a file of an unknown type",
+    }
+}
+
+/// Writes `bytes` at byte `offset` of the file behind `fd`, of which `map` is a shared
+/// mapping from offset 0, with `pwrite`: a copy made by the kernel straight into the file's
+/// pages, which does not go through this process's page tables. For tmpfs and memfd files that
+/// is cheaper than writing through `map`: a first write through a mapping takes a page fault
+/// per page, which (for a page reserved with `fallocate` and not yet written) zeroes the page,
+/// then maps it; `pwrite` of a whole page only copies. The bytes are the same ones `map`
+/// shows, at once: a shared mapping maps the file's own pages.
+///
+/// Should the kernel refuse the `pwrite` (it does not for a file whose pages are reserved;
+/// a memfd is not, and memory can run out), the rest is copied through `map`, exactly as
+/// writing in place would have: this never fails where writing in place would not have.
+///
+/// # Safety
+///
+/// `offset..offset + bytes.len()` lies within `map`, and while this runs no Rust reference to
+/// those bytes of the mapping is alive and no other thread reads or writes them: to Rust, the
+/// kernel's copy is a write to that memory like any other (other threads may write other
+/// bytes of the same file at the same time: the kernel serialises `pwrite`s to one file).
+pub(crate) unsafe fn write_at(fd: BorrowedFd<'_>, map: &Mapping, bytes: &[u8], offset: usize) {
+    debug_assert!(offset + bytes.len() <= map.len);
+    let (mut bytes, mut offset) = (bytes, offset);
+    while !bytes.is_empty() {
+        match rustix::io::pwrite(fd, bytes, offset as u64) {
+            Ok(n) if n > 0 => {
+                bytes = &bytes[n..];
+                offset += n;
+            }
+            Err(rustix::io::Errno::INTR) => {}
+            // Refused (or wrote nothing): copy the rest in place instead.
+            _ => {
+                map.protect(map.len, true)
+                    .expect("mprotect of this process's own mapping of a file opened to write");
+                // SAFETY: `offset..offset + bytes.len()` is within the mapping (the caller's
+                // promise, and `offset` only advanced by what was written), which was made
+                // writable just above; no reference to those bytes is alive and no other thread
+                // touches them (the caller's promise), so `bytes`, a live reference, cannot
+                // overlap them.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(
+                        bytes.as_ptr(),
+                        map.as_ptr().add(offset),
+                        bytes.len(),
+                    );
+                }
+                return;
+            }
+        }
     }
 }
 
@@ -769,6 +900,32 @@ mod tests {
         assert!(!std::path::Path::new(&path).exists());
         // The opener's descriptor still refers to the file, whose creator is gone.
         assert!(!opened.creator_alive());
+    }
+
+    #[test]
+    fn records_are_written_with_pwrite_or_else_in_place() {
+        let seg = Segment::create(b"header", 3 * 4096).unwrap();
+        let record = |n: u8| vec![n; 5000];
+        // SAFETY: nothing else in this process refers to these bytes of the mapping.
+        unsafe { seg.write_at(&record(1), 100) };
+        seg.mapping().populate_read(100..5100);
+        // A descriptor that cannot write makes `pwrite` fail (`EBADF`): the bytes are copied
+        // through the mapping instead, which was read-only until then.
+        let read_only = Opened::open(seg.name(), Access::ReadOnly).unwrap();
+        // SAFETY: as above.
+        unsafe { write_at(read_only.fd.as_fd(), seg.mapping(), &record(2), 7000) };
+        let mut buf = vec![0u8; 3 * 4096];
+        assert_eq!(read_only.read_at(&mut buf, 0).unwrap(), buf.len());
+        assert_eq!(&buf[..6], b"header");
+        assert!(buf[100..5100].iter().all(|&b| b == 1));
+        assert!(buf[5100..7000].iter().all(|&b| b == 0));
+        assert!(buf[7000..12000].iter().all(|&b| b == 2));
+        // The mapping shows the same bytes, and `publish` still works.
+        // SAFETY: the mapping is 3 pages long; nothing writes to it any more.
+        let mapped = unsafe { core::slice::from_raw_parts(seg.mapping().as_ptr(), buf.len()) };
+        assert_eq!(mapped, &buf[..]);
+        seg.publish().unwrap();
+        assert_eq!(seg.mapping().load_state(), format::READY);
     }
 
     #[test]
