@@ -14,10 +14,12 @@
 //! nansum of `val` over *all* the records; the answer (half the number of rows, rounded up) is
 //! checked, and a wrong answer fails the run.
 //!
-//! Methods (`--method`, a comma-separated list; the default is `shm,copy,threads`):
+//! Methods (`--method`, a comma-separated list; the default is `shm,sealed,copy,threads`):
 //!
-//! - `shm`: the parent creates a [`SharedArray`](shmsafe::SharedArray) and fills it in place with
-//!   as many threads as there are workers; each worker process opens it by name and scans it.
+//! - `shm`: the parent creates a [`SharedArray`](shmsafe::SharedArray) and fills it with as many
+//!   threads as there are workers; each worker process opens it by name and scans it.
+//! - `sealed`: the same records in a [`SealedArray`](shmsafe::SealedArray), sealed by the
+//!   parent; each worker process opens its handle, with no `unsafe`.
 //! - `copy`: the parent builds the records in a `Vec` the same way and sends each worker process
 //!   all of their bytes through a pipe (large writes, the pipe's buffer raised to the system's
 //!   maximum); each worker reads them into its own `Vec` and scans that. This is the analogue

@@ -75,7 +75,7 @@ fn shared(method: Method, config: &Config) -> Result<MethodResult, String> {
     let log = config.log;
     let workers = config.workers;
     log.say(format_args!(
-        "{method}: creating a segment and filling it in place with {workers} thread(s)"
+        "{method}: creating a segment and filling it with {workers} thread(s)"
     ));
     // ANCHOR: shm_setup
     let started = Instant::now();
@@ -137,14 +137,14 @@ fn shared(method: Method, config: &Config) -> Result<MethodResult, String> {
     })
 }
 
-/// The records in a sealed memfd, filled in place like `shared`'s segment, then sealed; the
+/// The records in a sealed memfd, filled like `shared`'s segment, then sealed; the
 /// workers open its handle with `SealedArray::open`, which needs no `unsafe`.
 fn sealed(config: &Config) -> Result<MethodResult, String> {
     let method = Method::Sealed;
     let log = config.log;
     let workers = config.workers;
     log.say(format_args!(
-        "{method}: creating a memfd, filling it in place with {workers} thread(s), sealing it"
+        "{method}: creating a memfd, filling it with {workers} thread(s), sealing it"
     ));
     // ANCHOR: sealed_setup
     let started = Instant::now();
