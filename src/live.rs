@@ -598,9 +598,7 @@ impl<T: Immutable> Subscriber<T> {
             // Loaded before the generation is checked: a publish after that check changes
             // the word, so the wait below returns at once instead of missing it.
             let word = c.wake.load(Ordering::Relaxed);
-            if let Some(snapshot) = self.latest()?
-                && snapshot.generation > than
-            {
+            if let Some(snapshot) = self.latest()?.filter(|s| s.generation > than) {
                 return Ok(Some(snapshot));
             }
             if !self.alive() {

@@ -260,9 +260,7 @@ impl<T: Immutable> SealedArray<T> {
                 problem: "it was sealed before it was marked ready, which no writer does".into(),
             });
         }
-        if let Some(expected) = nonce
-            && expected != checked.nonce
-        {
+        if let Some(expected) = nonce.filter(|&n| n != checked.nonce) {
             return Err(Error::StaleHandle {
                 name: name.to_owned(),
                 expected,

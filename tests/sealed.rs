@@ -397,8 +397,13 @@ fn from_fd_accepts_a_real_copy_and_refuses_forgeries() {
 #[test]
 fn other_files_and_garbage_handles_are_errors() {
     // A pipe.
-    let (read, _write) = std::io::pipe().unwrap();
-    let err = SealedArray::<Row>::from_fd(read.into()).unwrap_err();
+    let mut ends = [0; 2];
+    // SAFETY: `ends` has room for the two descriptors `pipe2` writes; the result is checked.
+    let made = unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) };
+    assert_eq!(made, 0, "{}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just created and are owned here, once each.
+    let (read, _write) = unsafe { (OwnedFd::from_raw_fd(ends[0]), OwnedFd::from_raw_fd(ends[1])) };
+    let err = SealedArray::<Row>::from_fd(read).unwrap_err();
     assert!(
         matches!(err, Error::NotARegularFile { file_type, .. } if file_type.contains("FIFO")),
         "{err}"
