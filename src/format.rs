@@ -256,32 +256,23 @@ pub(crate) fn validate<T: ShmSafe>(
         .and_then(|bytes| bytes.checked_add(header.data_offset));
     match needed {
         Some(needed) if needed == size => {}
-        Some(needed) if needed > size => {
-            return Err(Error::Truncated {
-                name: name.to_owned(),
-                size,
-                len: header.len,
-                record_size: u64::from(header.record_size),
-                data_offset: header.data_offset,
-                needed,
-            });
-        }
-        None => {
-            return Err(Error::Truncated {
-                name: name.to_owned(),
-                size,
-                len: header.len,
-                record_size: u64::from(header.record_size),
-                data_offset: header.data_offset,
-                needed: u64::MAX,
-            });
-        }
-        Some(needed) => {
+        Some(needed) if needed < size => {
             return Err(corrupt(format!(
                 "the segment is {size} bytes but its {} records end at byte {needed}; a writer \
                  makes it exactly that size",
                 header.len
             )));
+        }
+        // Too short for its records, or more records than any segment could hold.
+        _ => {
+            return Err(Error::Truncated {
+                name: name.to_owned(),
+                size,
+                len: header.len,
+                record_size: u64::from(header.record_size),
+                data_offset: header.data_offset,
+                needed: needed.unwrap_or(u64::MAX),
+            });
         }
     }
     if header.state != WRITING && header.state != READY {

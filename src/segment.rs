@@ -382,9 +382,14 @@ impl Opened {
 
     /// Maps the whole file and closes the descriptor (the mapping does not need it).
     pub(crate) fn map(self, access: Access) -> Result<Segment, Error> {
-        let len = usize::try_from(self.size).map_err(|_| Error::TooLarge {
-            len: usize::MAX,
-            record_size: 1,
+        let len = usize::try_from(self.size).map_err(|_| Error::Os {
+            operation: "mapping",
+            name: self.name.clone(),
+            source: io::Error::other(format!(
+                "the segment is {} bytes, more than this process can address; read it from a \
+                 64-bit process",
+                self.size
+            )),
         })?;
         let map = Mapping::new(self.fd.as_fd(), len, access, false)
             .map_err(|e| classify("mapping", &self.name, e))?;

@@ -150,23 +150,14 @@ fn open_outcome(name: &str) -> String {
 /// array while the tmpfs is full.
 #[test]
 fn a_full_dev_shm_is_an_error_never_sigbus() {
-    let Some(out) = support::run_isolated(
-        Isolation::PrivateShm("8m"),
+    let Some(lines) = support::run_driver_in_private_shm(
+        "8m",
         "full-tmpfs",
-        "",
         "a full /dev/shm (private tmpfs of 8 MiB)",
         Duration::from_secs(300),
     ) else {
         return;
     };
-    support::assert_output_ok(&out, "the driver in the private mount namespace");
-    let lines = reported(&out.stdout);
-    assert_eq!(
-        lines.last().map(String::as_str),
-        Some("done"),
-        "{}",
-        describe(&out)
-    );
     eprintln!("{}", lines.join("\n"));
 }
 
@@ -1152,22 +1143,12 @@ fn segments_tell_live_creators_from_killed_ones() {
 /// `/dev/shm`, so that it cannot remove other programs' leftovers (or other tests').
 #[test]
 fn remove_stale_removes_exactly_the_stale_segments() {
-    let Some(out) = support::run_isolated(
-        Isolation::PrivateShm("16m"),
+    // The driver's checks run inside; `None` means it said why it could not run.
+    support::run_driver_in_private_shm(
+        "16m",
         "leftovers",
-        "",
         "remove_stale in a private /dev/shm",
         Duration::from_secs(120),
-    ) else {
-        return;
-    };
-    support::assert_output_ok(&out, "the driver in the private mount namespace");
-    let lines = reported(&out.stdout);
-    assert_eq!(
-        lines.last().map(String::as_str),
-        Some("done"),
-        "{}",
-        describe(&out)
     );
 }
 

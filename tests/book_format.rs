@@ -5,7 +5,7 @@
 use std::fs;
 
 use shmsafe::format::{HEADER_SIZE, Header};
-use shmsafe::{FixedStr, Kind, SharedArray, ShmSafe};
+use shmsafe::{Kind, SharedArray, ShmSafe};
 
 const CHAPTER: &str = "book/src/inside-shared-array.md";
 
@@ -48,24 +48,14 @@ fn the_header_table_is_the_header() {
     )));
 }
 
-#[derive(ShmSafe, Clone, Copy)]
-#[repr(C)]
-struct Row {
-    date: i64,
-    val: f64,
-    name: FixedStr<6>,
-    _pad: [u8; 2],
-}
+// The seed's record, shared with the examples, the bench and the book.
+#[path = "../examples/seed/mod.rs"]
+mod seed;
+use seed::{Row, row};
 
 #[test]
 fn the_sizes_quoted_for_the_seed_record_are_true() {
-    let array = SharedArray::from_fn(3, |i| Row {
-        date: i as i64,
-        val: 1.0,
-        name: FixedStr::truncating("abc"),
-        _pad: [0; 2],
-    })
-    .unwrap();
+    let array = SharedArray::from_fn(3, row).unwrap();
     let bytes = fs::read(format!("/dev/shm/{}", array.name())).unwrap();
     let header: Header = shmsafe::read_from_bytes(&bytes[..HEADER_SIZE]).unwrap();
     let quoted = format!(

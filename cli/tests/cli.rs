@@ -11,7 +11,7 @@ mod support;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use support::{Isolation, Names, RawSegment, Spawned, child, exists, report, seed_row};
+use support::{Names, RawSegment, Spawned, child, exists, report, seed_row};
 
 /// Not a test of its own: the entry point of the child processes the tests below start.
 #[test]
@@ -193,22 +193,11 @@ fn rm_refuses_what_is_not_a_shmsafe_segment_unless_forced() {
 
 #[test]
 fn clean_removes_exactly_the_stale_segments() {
-    let Some(out) = support::run_isolated(
-        Isolation::PrivateShm("16m"),
+    support::run_driver_in_private_shm(
+        "16m",
         "clean",
-        "",
         "`shmsafe clean` in a private /dev/shm",
         Duration::from_secs(120),
-    ) else {
-        return;
-    };
-    support::assert_output_ok(&out, "the driver in the private mount namespace");
-    let lines = support::reported(&out.stdout);
-    assert_eq!(
-        lines.last().map(String::as_str),
-        Some("done"),
-        "{}",
-        support::describe(&out)
     );
 }
 

@@ -113,16 +113,35 @@ fn shared(method: Method, config: &Config) -> Result<MethodResult, String> {
             }
         })
         .collect::<Result<Vec<_>, String>>()?;
+    let removed = format!(" and {name} removed");
+    run_sharing_workers(method, config, setup, commands, name, &removed, || {
+        drop(array);
+        interrupt::segment_removed();
+    })
+}
+
+/// Runs the worker processes of a method whose parent shares the records with them (`target`
+/// is what the workers open), releases the records once every worker is done (`release`, which
+/// `released` describes for messages, such as " and shmsafe_... removed"), and reports.
+fn run_sharing_workers(
+    method: Method,
+    config: &Config,
+    setup: Duration,
+    commands: Vec<Command>,
+    target: String,
+    released: &str,
+    release: impl FnOnce(),
+) -> Result<MethodResult, String> {
+    let (log, workers) = (config.log, config.workers);
     log.say(format_args!(
-        "{method}: starting {workers} worker process(es); each opens {name} and scans it"
+        "{method}: starting {workers} worker process(es); each opens {target} and scans it"
     ));
     let outcome = run_processes(config, method, commands, None);
-    drop(array);
-    interrupt::segment_removed();
+    release();
     let (elapsed, reports, snapshot) =
-        outcome.map_err(|e| format!("{e}; the other workers were stopped and {name} removed"))?;
+        outcome.map_err(|e| format!("{e}; the other workers were stopped{released}"))?;
     log.say(format_args!(
-        "{method}: {workers} worker(s) done in {}; removed {name}",
+        "{method}: {workers} worker(s) done in {}{released}",
         crate::report::millis(elapsed)
     ));
     Ok(MethodResult {
@@ -131,7 +150,7 @@ fn shared(method: Method, config: &Config) -> Result<MethodResult, String> {
         workers: elapsed,
         reports: with_memory(reports),
         process_memory: None,
-        segment: Some(name),
+        segment: Some(target),
         pipe_buffer_bytes: None,
         snapshot,
     })
@@ -170,28 +189,8 @@ fn sealed(config: &Config) -> Result<MethodResult, String> {
             Ok(command)
         })
         .collect::<Result<Vec<_>, String>>()?;
-    log.say(format_args!(
-        "{method}: starting {workers} worker process(es); each opens {handle} and scans it"
-    ));
-    let outcome = run_processes(config, method, commands, None);
     // Nothing to remove: the memory is freed when the last holder is gone.
-    drop(array);
-    let (elapsed, reports, snapshot) =
-        outcome.map_err(|e| format!("{e}; the other workers were stopped"))?;
-    log.say(format_args!(
-        "{method}: {workers} worker(s) done in {}",
-        crate::report::millis(elapsed)
-    ));
-    Ok(MethodResult {
-        method,
-        setup,
-        workers: elapsed,
-        reports: with_memory(reports),
-        process_memory: None,
-        segment: Some(handle),
-        pipe_buffer_bytes: None,
-        snapshot,
-    })
+    run_sharing_workers(method, config, setup, commands, handle, "", || drop(array))
 }
 
 /// Builds the records in a `Vec` exactly as `shared` fills a segment.

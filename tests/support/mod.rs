@@ -345,6 +345,27 @@ pub fn run_isolated(
     Some(out)
 }
 
+/// Runs this test binary's `role` as a driver in a private `/dev/shm` of `size`, requires it to
+/// exit cleanly with `done` as its last report, and returns its reports; `None` (after saying
+/// why) where the namespace cannot be made.
+pub fn run_driver_in_private_shm(
+    size: &'static str,
+    role: &str,
+    what: &str,
+    limit: Duration,
+) -> Option<Vec<String>> {
+    let out = run_isolated(Isolation::PrivateShm(size), role, "", what, limit)?;
+    assert_output_ok(&out, "the driver in the private mount namespace");
+    let lines = reported(&out.stdout);
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("done"),
+        "{}",
+        describe(&out)
+    );
+    Some(lines)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Forged segments.
 
